@@ -1,0 +1,57 @@
+"""Loads the project's data catalogs (events; labels) shipped as YAML next to this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    values: tuple[str, ...] | None  # None: open set
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    type: str  # integer or number
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    code: str
+    category: str
+    description: str
+    dimensions: dict[str, Dimension]
+    measures: dict[str, Measure]
+
+
+def _load(name: str) -> dict:
+    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def event_catalog() -> dict[str, EventSpec]:
+    """Event code -> its spec, in catalog order."""
+    raw = _load("events.yaml")
+    catalog = {}
+    for code, spec in raw["events"].items():
+        if spec["category"] not in raw["categories"]:
+            raise ValueError(f"events.yaml: event {code} has unknown category {spec['category']!r}")
+        dims = {
+            n: Dimension(n, tuple(d["values"]) if d and d.get("values") else None)
+            for n, d in (spec.get("dimensions") or {}).items()
+        }
+        measures = {n: Measure(n, m["type"]) for n, m in (spec.get("measures") or {}).items()}
+        catalog[code] = EventSpec(code, spec["category"], spec["description"], dims, measures)
+    return catalog
+
+
+@cache
+def event_categories() -> dict[str, str]:
+    """Category key -> display name."""
+    return dict(_load("events.yaml")["categories"])

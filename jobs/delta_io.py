@@ -1,0 +1,133 @@
+"""Safe Delta writes on any Spark Connect engine.
+
+The embedded engine silently turns mismatched types into nulls, ignores dynamic partition
+overwrite (rewriting the whole table) and writes rows outside a ``replaceWhere`` predicate
+(ENGINEERING.md). Every write in the project goes through this module, which refuses all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from jobs.tables import Table
+
+
+class SchemaMismatchError(ValueError):
+    """A DataFrame does not have exactly the declared schema of the table it is written to."""
+
+
+class PartitionMismatchError(ValueError):
+    """Rows to replace one partition hold other partition values."""
+
+
+def _type_name(dtype: T.DataType) -> str:
+    return dtype.simpleString()
+
+
+def _strip_nullability(dtype: T.DataType) -> T.DataType:
+    """The type with every nested nullability flag set, so only the shape is compared."""
+    if isinstance(dtype, T.StructType):
+        return T.StructType([T.StructField(f.name, _strip_nullability(f.dataType), True) for f in dtype.fields])
+    if isinstance(dtype, T.ArrayType):
+        return T.ArrayType(_strip_nullability(dtype.elementType), True)
+    if isinstance(dtype, T.MapType):
+        return T.MapType(_strip_nullability(dtype.keyType), _strip_nullability(dtype.valueType), True)
+    return dtype
+
+
+def schema_problems(actual: T.StructType, declared: T.StructType) -> list[str]:
+    """Lists how ``actual`` differs from ``declared`` (names and types; nullability is not compared)."""
+    problems = []
+    have = {f.name: f.dataType for f in actual.fields}
+    want = {f.name: f.dataType for f in declared.fields}
+    for name, dtype in want.items():
+        if name not in have:
+            problems.append(f"column {name} is missing (declared {_type_name(dtype)})")
+        elif _strip_nullability(have[name]) != _strip_nullability(dtype):
+            problems.append(f"column {name} is {_type_name(have[name])}, declared {_type_name(dtype)}")
+    for name, dtype in have.items():
+        if name not in want:
+            problems.append(f"column {name} ({_type_name(dtype)}) is not declared")
+    return problems
+
+
+def conform(df: DataFrame, table: Table) -> DataFrame:
+    """Returns ``df`` with the table's columns in declared order, or raises on any type drift.
+
+    Nothing is cast here: a transform casts explicitly to the types it means, and a mismatch
+    at the write is a bug to stop on, not a value to turn into null.
+
+    Raises:
+        SchemaMismatchError: with every difference, e.g.
+            ``cannot write bronze.events: column ts is string, declared bigint``.
+    """
+    problems = schema_problems(df.schema, table.schema)
+    if problems:
+        raise SchemaMismatchError(f"cannot write {table.name}: " + "; ".join(problems))
+    return df.select(*[f.name for f in table.schema.fields])
+
+
+def sql_literal(value: object) -> str:
+    """Renders a partition value the project itself produced (a date or a fixed word) as SQL.
+
+    Only values of these types are accepted; a string must be a plain identifier-like word.
+    Values from user-written definitions never reach this function.
+    """
+    if isinstance(value, dt.date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"unsupported partition value {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if not value.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"refusing partition value {value!r}: only letters, digits, - and _ are allowed")
+    return f"'{value}'"
+
+
+def partition_predicate(values: Mapping[str, object]) -> tuple[str, Column]:
+    """The SQL text (for ``replaceWhere``) and the Column of ``col = value AND ...``."""
+    sql = " AND ".join(f"`{name}` = {sql_literal(value)}" for name, value in values.items())
+    column = None
+    for name, value in values.items():
+        term = F.col(name) == F.lit(value)
+        column = term if column is None else column & term
+    return sql, column
+
+
+def ensure_table(spark: SparkSession, table: Table, root: str) -> None:
+    """Creates the table, empty, with its declared schema and partitioning, if it does not exist."""
+    writer = spark.createDataFrame([], table.schema).write.format("delta").mode("ignore")
+    if table.partition_by:
+        writer = writer.partitionBy(*table.partition_by)
+    writer.save(table.location(root))
+
+
+def replace_partition(df: DataFrame, table: Table, root: str, values: Mapping[str, object]) -> None:
+    """Atomically replaces the rows of one partition (e.g. one ``dt``) with ``df``.
+
+    Other partitions are untouched; re-running with the same ``df`` leaves the table as it was.
+
+    Raises:
+        SchemaMismatchError: if ``df`` does not match the declared schema.
+        PartitionMismatchError: if ``df`` holds a row outside the partition.
+    """
+    unknown = set(values) - set(table.partition_by)
+    if unknown:
+        raise ValueError(f"{table.name} is not partitioned by {sorted(unknown)}")
+    df = conform(df, table)
+    sql, predicate = partition_predicate(values)
+    stray = df.where(~predicate | predicate.isNull()).limit(1).collect()
+    if stray:
+        raise PartitionMismatchError(f"cannot replace {sql} of {table.name}: a row holds {stray[0].asDict()}")
+    ensure_table(df.sparkSession, table, root)
+    df.write.format("delta").mode("overwrite").option("replaceWhere", sql).save(table.location(root))
+
+
+def read_table(spark: SparkSession, table: Table, root: str) -> DataFrame:
+    """Reads the current version of a table."""
+    return spark.read.format("delta").load(table.location(root))

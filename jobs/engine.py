@@ -1,0 +1,64 @@
+"""Gives jobs a Spark Connect session: the embedded Sail engine by default, any server by URL."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyspark.sql import SparkSession
+
+from jobs.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Spark settings every job relies on, whichever server runs it.
+SESSION_CONF = {
+    # All dates in the product are UTC dates of epoch-millisecond times.
+    "spark.sql.session.timeZone": "UTC",
+}
+
+
+class EmbeddedEngine:
+    """An in-process Sail Spark Connect server bound to loopback on a free port."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("RUST_LOG", "warn")  # Sail logs every session at INFO otherwise
+        from pysail.spark import SparkConnectServer  # imported late: only the embedded path needs it
+
+        self._server = SparkConnectServer("127.0.0.1", 0)
+        self._server.start(background=True)
+        host, port = self._server.listening_address
+        self.url = f"sc://{host}:{port}"
+        log.info("started the embedded Sail engine at %s", self.url)
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def connect(url: str) -> SparkSession:
+    """Opens a Spark Connect session on ``url`` with the product's session settings."""
+    builder = SparkSession.builder.remote(url)
+    spark = builder.getOrCreate()
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+    return spark
+
+
+@contextmanager
+def spark_session(settings: Settings) -> Iterator[SparkSession]:
+    """Yields a Spark session for one job and releases it afterwards.
+
+    With ``settings.spark_remote`` unset, an embedded Sail server is started for the job and
+    stopped after it (the client first: stopping the server first can hang the client).
+    """
+    engine = None if settings.spark_remote else EmbeddedEngine()
+    url = settings.spark_remote or engine.url
+    spark = connect(url)
+    try:
+        yield spark
+    finally:
+        spark.stop()
+        if engine is not None:
+            engine.stop()
