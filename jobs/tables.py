@@ -145,3 +145,94 @@ def landing_path(root: str, feed: str, dt: str | None = None) -> str:
     """``<root>/landing/<feed>`` or, with a date, the folder of that arrival date."""
     base = f"{root.rstrip('/')}/landing/{feed}"
     return base if dt is None else f"{base}/dt={dt}"
+
+
+# --- silver and gold ---------------------------------------------------------------------------
+# Their columns follow the catalogs (jobs/catalogs/*.yaml): adding a dimension or measure to the
+# event catalog, or a label to the label catalog, adds the column here.
+
+def _event_dimensions() -> list[str]:
+    from jobs.catalogs import event_catalog
+
+    names: dict[str, None] = {}
+    for spec in event_catalog().values():
+        names.update(dict.fromkeys(spec.dimensions))
+    return list(names)
+
+
+def _event_measures() -> list[str]:
+    from jobs.catalogs import event_catalog
+
+    names: dict[str, None] = {}
+    for spec in event_catalog().values():
+        names.update(dict.fromkeys(spec.measures))
+    return list(names)
+
+
+EVENT_DIMENSIONS = tuple(_event_dimensions())  # e.g. result, category, issue_type, service
+EVENT_MEASURES = tuple(_event_measures())  # e.g. items, amount
+
+SILVER_EVENTS = Table(
+    "silver.events",
+    _schema(
+        ("event_id", S, False),
+        ("app_id", S, False),
+        ("uid", S, False),  # guest traffic (uid null) stays in bronze
+        ("event", S, False),
+        ("ts", L, False),
+        ("platform", S, True),
+        ("app_version", S, True),
+        ("phone_model", S, True),
+        *((f"dim_{d}", S, True) for d in EVENT_DIMENSIONS),
+        *((f"measure_{m}", D, True) for m in EVENT_MEASURES),
+        ("dt", DT, False),  # arrival date of the kept copy
+        ("event_date", DT, False),
+    ),
+    partition_by=("event_date",),
+    keys=("event_id",),
+)
+
+# One row per (app_id, uid, event_date, event, dimension values): the compact daily aggregate
+# that windowed labels and behavior conditions read instead of raw events.
+SILVER_USER_DAILY_EVENTS = Table(
+    "silver.user_daily_events",
+    _schema(
+        ("app_id", S, False),
+        ("uid", S, False),
+        ("event", S, False),
+        *((f"dim_{d}", S, True) for d in EVENT_DIMENSIONS),
+        ("events", L, False),  # number of events
+        ("last_ts", L, False),  # latest event time that day
+        *(
+            col
+            for m in EVENT_MEASURES
+            for col in (
+                (f"measure_{m}_count", L, False),  # events carrying the measure
+                (f"measure_{m}_sum", D, True),
+                (f"measure_{m}_min", D, True),
+                (f"measure_{m}_max", D, True),
+            )
+        ),
+        ("event_date", DT, False),
+    ),
+    partition_by=("event_date",),
+    keys=("app_id", "uid", "event_date", "event", *(f"dim_{d}" for d in EVENT_DIMENSIONS)),
+)
+
+
+def _label_type(kind: str) -> T.DataType:
+    return {"string": S, "enum": S, "boolean": B, "integer": L, "number": D, "timestamp": L}[kind]
+
+
+def _label_fields() -> list[tuple[str, T.DataType, bool]]:
+    from jobs.catalogs import label_catalog
+
+    return [(spec.name, _label_type(spec.type), True) for spec in label_catalog().values()]
+
+
+GOLD_USER_LABELS = Table(
+    "gold.user_labels",
+    _schema(("app_id", S, False), ("uid", S, False), *_label_fields(), ("ds", DT, False)),
+    partition_by=("ds",),
+    keys=("app_id", "uid", "ds"),
+)

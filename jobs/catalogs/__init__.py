@@ -55,3 +55,39 @@ def event_catalog() -> dict[str, EventSpec]:
 def event_categories() -> dict[str, str]:
     """Category key -> display name."""
     return dict(_load("events.yaml")["categories"])
+
+
+LABEL_TYPES = ("string", "enum", "boolean", "integer", "number", "timestamp")
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    name: str
+    category: str
+    type: str  # one of LABEL_TYPES; timestamps are epoch milliseconds UTC
+    values: tuple[str, ...] | None  # allowed values (enum only)
+    unit: str | None
+    description: str
+
+
+@cache
+def label_catalog() -> dict[str, LabelSpec]:
+    """Label name -> its spec, in catalog order."""
+    raw = _load("labels.yaml")
+    catalog = {}
+    for name, spec in raw["labels"].items():
+        if spec["category"] not in raw["categories"]:
+            raise ValueError(f"labels.yaml: label {name} has unknown category {spec['category']!r}")
+        if spec["type"] not in LABEL_TYPES:
+            raise ValueError(f"labels.yaml: label {name} has unknown type {spec['type']!r}")
+        values = tuple(spec["values"]) if spec.get("values") else None
+        if (spec["type"] == "enum") != (values is not None):
+            raise ValueError(f"labels.yaml: label {name}: values are required for enum labels and only for them")
+        catalog[name] = LabelSpec(name, spec["category"], spec["type"], values, spec.get("unit"), spec["description"])
+    return catalog
+
+
+@cache
+def label_categories() -> dict[str, str]:
+    """Category key -> display name."""
+    return dict(_load("labels.yaml")["categories"])
