@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# Airflow reads its home when first imported: point it at a throwaway folder before any test does.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow_home_")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 from jobs.engine import EmbeddedEngine, connect
 
