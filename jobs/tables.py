@@ -134,7 +134,7 @@ INGEST_RUNS = Table(
         ("quarantined_by_reason", S, False),  # JSON object reason -> count
         ("finished_at", T.TimestampType(), False),
     ),
-    partition_by=("feed",),
+    partition_by=("feed", "dt"),  # one row per partition: a run replaces exactly its own (feed, dt) row
     keys=("feed", "dt"),
 )
 
@@ -236,3 +236,192 @@ GOLD_USER_LABELS = Table(
     partition_by=("ds",),
     keys=("app_id", "uid", "ds"),
 )
+
+# Per-user, per-day activity (any event): what the activity labels need without reading events.
+SILVER_USER_DAILY_ACTIVITY = Table(
+    "silver.user_daily_activity",
+    _schema(
+        ("app_id", S, False),
+        ("uid", S, False),
+        ("events", L, False),  # events that day
+        ("first_ts", L, False),
+        ("last_ts", L, False),
+        ("app_version", S, True),  # value on the day's latest event that has one (null: none that day)
+        ("app_version_ts", L, True),  # that event's time
+        ("phone_model", S, True),
+        ("phone_model_ts", L, True),
+        ("event_date", DT, False),
+    ),
+    partition_by=("event_date",),
+    keys=("app_id", "uid", "event_date"),
+)
+
+# Per-user, per-day count of each raw platform value (null or empty platform is not a value).
+SILVER_USER_DAILY_PLATFORMS = Table(
+    "silver.user_daily_platforms",
+    _schema(
+        ("app_id", S, False),
+        ("uid", S, False),
+        ("platform", S, False),  # raw value as sent, e.g. ios, android, web
+        ("events", L, False),
+        ("last_ts", L, False),  # latest event with this platform that day
+        ("event_date", DT, False),
+    ),
+    partition_by=("event_date",),
+    keys=("app_id", "uid", "event_date", "platform"),
+)
+
+AMOUNT = T.DecimalType(38, 6)  # all-time amounts are summed exactly (to a millionth), then shown as double
+
+# All-time counters per user over every closed event date <= as_of (an event date is closed once
+# no more events can arrive for it: 3 days after it). all-time at ds = state(ds-3) + days ds-2..ds.
+SILVER_USER_ALLTIME_STATE = Table(
+    "silver.user_alltime_state",
+    _schema(
+        ("app_id", S, False),
+        ("uid", S, False),
+        ("vas_orders_placed", L, False),
+        ("vas_amount_placed", AMOUNT, False),
+        ("vas_orders_completed", L, False),
+        ("vas_amount_completed", AMOUNT, False),
+        ("feedback_submitted", L, False),
+        ("feedback_resolved", L, False),
+        ("cs_chat_satisfied", L, False),
+        ("cs_chat_dissatisfied", L, False),
+        ("cs_chat_fair", L, False),
+        ("coupons_received", L, False),
+        ("as_of", DT, False),
+    ),
+    partition_by=("as_of",),
+    keys=("app_id", "uid", "as_of"),
+)
+
+SILVER_TABLES = (
+    SILVER_EVENTS,
+    SILVER_USER_DAILY_EVENTS,
+    SILVER_USER_DAILY_ACTIVITY,
+    SILVER_USER_DAILY_PLATFORMS,
+    SILVER_USER_ALLTIME_STATE,
+)
+
+
+# --- segments ----------------------------------------------------------------------------------
+# Gold outputs of the segment job (jobs/segments): the contract campaign systems read
+# (PRODUCT.md, "Outputs"). Each run of a ds replaces that ds's partition of every table.
+GOLD_SEGMENT_MEMBERSHIP = Table(
+    "gold.segment_membership",
+    _schema(
+        ("app_id", S, False),
+        ("segment_id", S, False),
+        ("uid", S, True),  # null only for external email members of imported segments
+        ("email", S, True),  # imported segments only
+        ("param1", S, True),
+        ("param2", S, True),
+        ("param3", S, True),
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("app_id", "segment_id", "ds", "uid", "email"),
+)
+
+GOLD_SEGMENT_CHANGES = Table(
+    "gold.segment_changes",
+    _schema(
+        ("app_id", S, False),
+        ("segment_id", S, False),
+        ("uid", S, False),
+        ("change", S, False),  # entered or exited, against the segment's previous published ds
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("app_id", "segment_id", "ds", "uid"),
+)
+
+GOLD_SEGMENT_RUNS = Table(
+    "gold.segment_runs",
+    _schema(
+        ("app_id", S, False),
+        ("segment_id", S, False),
+        ("name", S, True),
+        ("kind", S, False),  # predefined, custom, nested or imported (imported cannot be exported)
+        ("refresh", S, False),  # daily or once
+        ("definition_hash", S, True),  # sha256 of the canonical JSON of the definition
+        ("evaluated_ds", DT, True),  # ds the members were computed on (earlier for a kept `once` segment)
+        ("member_count", L, True),
+        ("status", S, False),  # published or failed
+        ("reason", S, True),  # why it failed
+        ("source_file", S, True),  # definition file relative to segment_defs/
+        ("started_at", T.TimestampType(), False),
+        ("finished_at", T.TimestampType(), False),
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("app_id", "segment_id", "ds"),
+)
+
+GOLD_SEGMENT_IMPORT_FAILURES = Table(
+    "gold.segment_import_failures",
+    _schema(
+        ("app_id", S, False),
+        ("segment_id", S, False),
+        ("source_file", S, False),  # the CSV, relative to segment_defs/
+        ("line", L, False),
+        ("value", S, True),
+        ("reason", S, False),
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("app_id", "segment_id", "ds", "line", "value"),
+)
+
+SEGMENT_TABLES = (GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_RUNS, GOLD_SEGMENT_IMPORT_FAILURES)
+
+# --- quality -----------------------------------------------------------------------------------
+# Written by the quality gates (jobs/quality, jobs/publish.py). Both are append-only logs: every
+# validation and every publication attempt adds rows, so concurrent runs never conflict.
+
+GOLD_CHECK_RESULTS = Table(
+    "gold.check_results",
+    _schema(
+        ("run_id", S, False),  # one write-audit-publish run (or one audit)
+        ("table_name", S, False),  # the table whose ds partition was checked, e.g. gold.user_labels
+        ("suite", S, False),  # suite file name (expectations/<suite>.yml) or `bounds`
+        ("dataset", S, False),  # `rows` (the partition itself) or a derived dataset, e.g. members
+        ("check_id", S, False),  # <suite>#<position in the file>, stable within a run
+        ("check_name", S, False),  # GE expectation type, or row_count_vs_previous
+        ("column_name", S, True),  # column(s) checked; null for table-level checks
+        ("app_id", S, True),  # set when the result is for one app / segment (suite group_by)
+        ("segment_id", S, True),
+        ("severity", S, False),  # critical (blocks publication), warning or info (recorded only)
+        ("success", B, False),
+        ("observed", S, False),  # e.g. "3 non-unique values, e.g. u1"
+        ("bound", S, False),  # e.g. "unique", "[0, 1]", "800..1200 rows"
+        ("details", S, True),  # the raw result as JSON
+        ("checked_at", T.TimestampType(), False),
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("run_id", "table_name", "check_id", "app_id", "segment_id"),
+)
+
+GOLD_PUBLICATIONS = Table(
+    "gold.publications",
+    _schema(
+        ("run_id", S, False),
+        ("table_name", S, False),
+        ("status", S, False),  # published or blocked
+        ("staged_version", L, False),  # version of the staging twin that was audited
+        ("published_version", L, True),  # version of the published table holding the ds (null: blocked)
+        ("failed_checks", L, False),  # critical checks that failed (blocking)
+        ("warned_checks", L, False),  # warning/info checks that failed (not blocking)
+        ("message", S, True),  # the PublicationBlocked message when blocked
+        ("report_path", S, True),
+        ("started_at", T.TimestampType(), False),
+        ("finished_at", T.TimestampType(), False),
+        ("ds", DT, False),
+    ),
+    partition_by=("ds",),
+    keys=("run_id", "table_name", "ds"),
+)
+
+QUALITY_TABLES = (GOLD_CHECK_RESULTS, GOLD_PUBLICATIONS)

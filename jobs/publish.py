@@ -1,0 +1,347 @@
+"""Write-audit-publish: a ds partition is written where readers cannot see it, checked, and only
+then published to the table readers read, in one atomic Delta commit per table.
+
+- **stage** writes the ds partition into the table's staging twin at ``<root>/_staging/<layer>/<table>``
+  (same schema and partitioning; readers never read it) and pins the staging version written.
+- **audit** runs the table's checks (``jobs.quality``) on exactly that staging version, appends
+  the results to gold.check_results and writes an HTML report.
+- **publish** replaces the ds partition of the published table with that same staging version
+  (``replace_partition``: one commit; a writer killed mid-commit leaves the previous version).
+
+A crash anywhere before the publish commit leaves readers on the previous published ds; the
+next run re-stages and publishes, idempotently (the commit replaces the ds, never appends).
+Two runs of one ds at once never duplicate rows: each commit replaces the whole ds partition,
+a commit that loses a race is retried, and each run publishes only the staging version it audited.
+Blocked data stays in the staging twin for inspection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from deltalake import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from jobs.delta_io import conform, replace_partition
+from jobs.quality import CheckResult, check_partition, load_bounds, load_suites, record_checks, write_report
+from jobs.quality.render import plural
+from jobs.storage import storage_options
+from jobs.tables import GOLD_PUBLICATIONS, Table
+
+log = logging.getLogger(__name__)
+
+STAGING = "_staging"
+CONFLICT = "Failed to commit transaction"  # what the embedded engine raises for a lost commit race
+COMMIT_ATTEMPTS = 6
+
+R = TypeVar("R")
+
+
+class PublicationBlocked(RuntimeError):
+    """A critical check failed: nothing of the ds was published.
+
+    Attributes:
+        ds: the date that was not published.
+        failures: the failed critical checks, in report order.
+        report_path: the HTML report of the run.
+    """
+
+    def __init__(self, message: str, ds: dt.date, failures: Sequence[CheckResult], report_path: str | None):
+        super().__init__(message)
+        self.ds = ds
+        self.failures = tuple(failures)
+        self.report_path = report_path
+
+
+class CommitConflict(RuntimeError):
+    """Other runs kept winning the commit to the same table; nothing was half-written."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A ds partition written to a table's staging twin, at the staging version that holds it."""
+
+    table: Table
+    ds: dt.date
+    version: int
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The checks of one staged partition and whether they block its publication."""
+
+    staged: Staged
+    run_id: str
+    checks: tuple[CheckResult, ...]
+    report_path: str | None = None
+    started_at: dt.datetime = field(default_factory=lambda: _now())
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.blocking for c in self.checks)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """Failed critical checks (they block)."""
+        return [c for c in self.checks if c.blocking]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Failed warning/info checks (recorded, not blocking)."""
+        return [c for c in self.checks if c.warned]
+
+
+@dataclass(frozen=True)
+class PublicationResult:
+    """A published ds: its audits, the published table versions and the report."""
+
+    ds: dt.date
+    run_id: str
+    audits: tuple[AuditResult, ...]
+    published_versions: Mapping[str, int]
+    report_path: str
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [c for a in self.audits for c in a.warnings]
+
+
+def new_run_id(ds: dt.date) -> str:
+    """A fresh run id, e.g. ``2026-06-30-1f0c2a9b7d3e``."""
+    return f"{ds.isoformat()}-{uuid.uuid4().hex[:12]}"
+
+
+def staging_root(root: str) -> str:
+    """The root under which staging twins live; readers never read below it."""
+    return f"{root.rstrip('/')}/{STAGING}"
+
+
+def date_column(table: Table) -> str:
+    """The table's date partition column (``ds``, or ``dt`` for bronze): what one run replaces."""
+    types = {f.name: f.dataType for f in table.schema.fields}
+    for name in table.partition_by:
+        if isinstance(types[name], T.DateType):
+            return name
+    raise ValueError(f"{table.name} has no date partition column: write-audit-publish replaces one ds partition")
+
+
+def stage(df: DataFrame, table: Table, root: str, ds: dt.date) -> Staged:
+    """Writes ``df`` (rows of ``ds`` only) as the ds partition of the table's staging twin.
+
+    Raises:
+        SchemaMismatchError, PartitionMismatchError: see ``jobs.delta_io.replace_partition``.
+        CommitConflict: if concurrent runs kept winning the commit.
+    """
+    partition = {date_column(table): ds}
+    _commit(lambda: replace_partition(df, table, staging_root(root), partition), f"stage {table.name} {ds}")
+    staged = Staged(table, ds, _version(table.location(staging_root(root))))
+    log.info("staged %s %s at staging version %d", table.name, ds, staged.version)
+    return staged
+
+
+def audit(
+    spark: SparkSession,
+    staged: Staged,
+    root: str,
+    *,
+    run_id: str | None = None,
+    context: Mapping[str, DataFrame] | None = None,
+) -> AuditResult:
+    """Checks a staged partition, records the results in gold.check_results and writes a report.
+
+    Args:
+        context: extra inputs of cross-table checks, e.g. ``{"segments": df}`` with
+            app_id, segment_id, consent_required (see ``jobs.quality.datasets``).
+
+    Returns:
+        the checks; ``blocked`` is true when a critical check failed (``publish`` then refuses).
+    """
+    run_id = run_id or new_run_id(staged.ds)
+    result = _audit(spark, staged, root, run_id, context, load_suites(), load_bounds(), _now())
+    record_checks(spark, root, result.checks)
+    report = write_report(root, staged.ds, run_id, "blocked" if result.blocked else "passed", result.checks)
+    log.info("quality report of %s %s: %s", staged.table.name, staged.ds, report)
+    return replace(result, report_path=report)
+
+
+def publish(spark: SparkSession, audited: AuditResult, root: str) -> int:
+    """Atomically replaces the ds partition of the published table with the audited staging rows.
+
+    Returns:
+        the published table's version holding the ds.
+
+    Raises:
+        PublicationBlocked: if the audit found a failed critical check (nothing is written).
+        CommitConflict: if concurrent runs kept winning the commit.
+    """
+    if audited.blocked:
+        message = blocked_message(audited.staged.ds, audited.failures, audited.report_path)
+        _record_publications(spark, root, [audited], "blocked", {}, message, audited.report_path)
+        raise PublicationBlocked(message, audited.staged.ds, audited.failures, audited.report_path)
+    version = _publish(spark, audited.staged, root)
+    _record_publications(spark, root, [audited], "published", {audited.staged.table.name: version}, None,
+                         audited.report_path)
+    return version
+
+
+def write_audit_publish(
+    spark: SparkSession,
+    tables_and_frames: Iterable[tuple[Table, DataFrame]],
+    root: str,
+    ds: dt.date,
+    *,
+    run_id: str | None = None,
+    context: Mapping[str, DataFrame] | None = None,
+) -> PublicationResult:
+    """Stages every table's ds partition, audits all, then publishes all of them or none.
+
+    Tables are published in the given order, one atomic commit each: list the table readers
+    poll first (e.g. membership) last. A crash between two of those commits is repaired by
+    re-running the ds.
+
+    Returns:
+        what was published, with warnings (failed non-critical checks) and the report path.
+
+    Raises:
+        PublicationBlocked: if any critical check failed, with every failure in its message, e.g.
+            ``publication of 2026-06-30 blocked by 1 failed check; readers keep the previous published ds:``
+            ``- gold.user_labels uid expect_column_values_to_not_be_null: 2 null values, e.g. null (bound: not null)``
+            ``report: <root>/reports/quality/2026-06-30/<run_id>.html``
+    """
+    pairs = list(tables_and_frames)
+    names = [t.name for t, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a table is listed twice: {names}")
+    run_id = run_id or new_run_id(ds)
+    started = _now()
+    suites, bounds = load_suites(), load_bounds()  # a broken suite file fails before anything is written
+    staged = [stage(df, table, root, ds) for table, df in pairs]
+    audits = [_audit(spark, s, root, run_id, context, suites, bounds, started) for s in staged]
+    checks = [c for a in audits for c in a.checks]
+    record_checks(spark, root, checks)
+    blocked = any(a.blocked for a in audits)
+    report = write_report(root, ds, run_id, "blocked" if blocked else "passed", checks)
+    log.info("quality report: %s", report)
+    for warning in (c for a in audits for c in a.warnings):
+        log.warning("check failed as a warning (published anyway): %s", warning.line())
+    if blocked:
+        failures = [c for a in audits for c in a.failures]
+        message = blocked_message(ds, failures, report)
+        _record_publications(spark, root, audits, "blocked", {}, message, report)
+        log.error(message)
+        raise PublicationBlocked(message, ds, failures, report)
+    versions = {a.staged.table.name: _publish(spark, a.staged, root) for a in audits}
+    _record_publications(spark, root, audits, "published", versions, None, report)
+    log.info("published %s for %s (run %s)", ", ".join(names), ds, run_id)
+    return PublicationResult(ds, run_id, tuple(audits), versions, report)
+
+
+def blocked_message(ds: dt.date, failures: Sequence[CheckResult], report_path: str | None) -> str:
+    """The message a blocked publication raises (and the Airflow task shows)."""
+    lines = [
+        f"publication of {ds.isoformat()} blocked by {plural(len(failures), 'failed check')}; "
+        "readers keep the previous published ds:",
+        *(f"- {f.line()}" for f in failures),
+    ]
+    if report_path:
+        lines.append(f"report: {report_path}")
+    return "\n".join(lines)
+
+
+def published_dates(table: Table, root: str) -> list[dt.date]:
+    """The dates a plain Delta reader sees in the published table (sorted); [] if none yet."""
+    path = table.location(root)
+    if not DeltaTable.is_deltatable(path, storage_options=storage_options(path)):
+        return []
+    column = date_column(table)
+    data = DeltaTable(path, storage_options=storage_options(path)).to_pyarrow_table(columns=[column])
+    return sorted(set(data.column(column).to_pylist()))
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _version(path: str) -> int:
+    return DeltaTable(path, storage_options=storage_options(path)).version()
+
+
+def _read_staged(spark: SparkSession, staged: Staged, root: str) -> DataFrame:
+    """The staged ds partition exactly as audited: the pinned staging version."""
+    path = staged.table.location(staging_root(root))
+    df = spark.read.format("delta").option("versionAsOf", staged.version).load(path)
+    return df.where(F.col(date_column(staged.table)) == F.lit(staged.ds))
+
+
+def _read_published(spark: SparkSession, table: Table, root: str) -> DataFrame | None:
+    path = table.location(root)
+    if not DeltaTable.is_deltatable(path, storage_options=storage_options(path)):
+        return None
+    return spark.read.format("delta").load(path)
+
+
+def _audit(spark, staged: Staged, root: str, run_id: str, context, suites, bounds, started) -> AuditResult:
+    rows = _read_staged(spark, staged, root)
+    checks = check_partition(
+        rows, staged.table, root, staged.ds, run_id=run_id, suites=suites, bounds=bounds,
+        published=_read_published(spark, staged.table, root), date_column=date_column(staged.table),
+        context=context,
+    )
+    return AuditResult(staged, run_id, tuple(checks), None, started)
+
+
+def _publish(spark: SparkSession, staged: Staged, root: str) -> int:
+    rows = _read_staged(spark, staged, root)
+    partition = {date_column(staged.table): staged.ds}
+    _commit(lambda: replace_partition(rows, staged.table, root, partition), f"publish {staged.table.name} {staged.ds}")
+    version = _version(staged.table.location(root))
+    log.info("published %s %s from staging version %d (table version %d)", staged.table.name, staged.ds,
+             staged.version, version)
+    return version
+
+
+def _commit(action: Callable[[], R], what: str) -> R:
+    """Runs a Delta commit, retrying when a concurrent commit won the race (the engine does not)."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            return action()
+        except Exception as exc:
+            if CONFLICT not in str(exc):
+                raise
+            if attempt == COMMIT_ATTEMPTS:
+                raise CommitConflict(
+                    f"{what}: a concurrent run won the commit {COMMIT_ATTEMPTS} times; nothing was changed by this run"
+                ) from exc
+            log.warning("%s: a concurrent commit won; retrying (%d/%d)", what, attempt, COMMIT_ATTEMPTS)
+            time.sleep(random.uniform(0.05, 0.3) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _record_publications(
+    spark: SparkSession, root: str, audits: Sequence[AuditResult], status: str,
+    versions: Mapping[str, int], message: str | None, report: str | None,
+) -> None:
+    """Appends one gold.publications row per table (a blind append: never conflicts)."""
+    finished = _now()
+    rows = [
+        (
+            a.run_id, a.staged.table.name, status, a.staged.version, versions.get(a.staged.table.name),
+            len(a.failures), len(a.warnings), message, report, a.started_at, finished, a.staged.ds,
+        )
+        for a in audits
+    ]
+    df = conform(spark.createDataFrame(rows, GOLD_PUBLICATIONS.schema), GOLD_PUBLICATIONS)
+    df.write.format("delta").mode("append").partitionBy(*GOLD_PUBLICATIONS.partition_by).save(
+        GOLD_PUBLICATIONS.location(root)
+    )

@@ -1,0 +1,29 @@
+"""Segment language: YAML definitions validated, compiled to Spark Columns and evaluated into memberships.
+
+Public API:
+    validate(defs_dir) -> list[DefinitionError]      every problem of every file (exit 1 if any)
+    format_errors(errors) -> str                      the analyst-facing report
+    evaluate_segments(spark, root, ds, defs_dir)      the daily job -> list[RunRecord]
+    preview(spark, root, path, defs_dir)              a draft's size -> PreviewResult
+"""
+
+from jobs.segments.errors import DefinitionError, DefinitionErrors, format_errors
+from jobs.segments.validate import exit_code, validate
+
+
+def evaluate_segments(spark, root, ds, defs_dir, refresh=()):
+    """See :func:`jobs.segments.job.evaluate_segments` (imported lazily: it needs pyspark)."""
+    from jobs.segments.job import evaluate_segments as run
+
+    return run(spark, root, ds, defs_dir, refresh)
+
+
+def preview(spark, root, path, defs_dir, ds=None):
+    """See :func:`jobs.segments.preview.preview`."""
+    from jobs.segments.preview import preview as run
+
+    return run(spark, root, path, defs_dir, ds)
+
+
+__all__ = ["DefinitionError", "DefinitionErrors", "format_errors", "validate", "exit_code",
+           "evaluate_segments", "preview"]

@@ -1,0 +1,89 @@
+"""Which segments fail a run and why: their definition errors, missing columns, failed dependencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from jobs.segments.build import definition_hash
+from jobs.segments.errors import DefinitionError
+from jobs.segments.model import PREDEFINED_APP, BehaviorCondition, LabelCondition, Segment, references, walk
+from jobs.segments.outputs import FAILED, RunRecord
+from jobs.segments.program import PREDEFINED_DIR, Program
+
+
+def definition_failures(program: Program, errors: list[DefinitionError]) -> dict[str, str]:
+    """File -> its errors on one line each, for every file with errors."""
+    by_file: dict[str, list[str]] = {}
+    for err in errors:
+        by_file.setdefault(err.file, []).append(err.one_line())
+    return {file: "; ".join(lines) for file, lines in by_file.items()}
+
+
+def propagate(segments: list[Segment], failures: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """Adds every segment that refers, directly or not, to a failed or missing segment.
+
+    Args:
+        segments: the segments with valid definitions.
+        failures: (app_id, id) -> reason, for segments already failed.
+    """
+    failures = dict(failures)
+    keys = {s.key for s in segments}
+    changed = True
+    while changed:
+        changed = False
+        for seg in segments:
+            if seg.key in failures:
+                continue
+            for ref in references(seg):
+                target = (seg.app_id, ref.segment) if (seg.app_id, ref.segment) in keys else (PREDEFINED_APP, ref.segment)
+                if target in failures or target not in keys:
+                    failures[seg.key] = f"depends on failed segment '{ref.segment}'"
+                    changed = True
+                    break
+    return failures
+
+
+def schema_columns_missing(program: Program, segments, label_columns: list[str], daily_columns: list[str]
+                           ) -> dict[tuple[str, str], str]:
+    """Segments reading a label, dimension or measure column the tables do not have (catalog ahead of data)."""
+    have = set(label_columns) | set(daily_columns)
+    found = {}
+    for seg in segments:
+        for node in walk(seg.rule):
+            needed = []
+            if isinstance(node, LabelCondition):
+                needed = [node.label]
+            elif isinstance(node, BehaviorCondition):
+                needed = [f"dim_{f.dimension}" for f in node.where]
+                if node.metric.measure:
+                    needed.append(f"measure_{node.metric.measure}_sum")
+            missing = [c for c in needed if c not in have]
+            if missing:
+                found[seg.key] = f"{seg.file}: column {missing[0]} is not in the label or daily aggregate table"
+                break
+    return found
+
+
+def unbuilt_runs(program: Program, errors: list[DefinitionError], apps: list[str],
+                 started: dt.datetime, finished: dt.datetime, ds: dt.date) -> list[RunRecord]:
+    """Failed run records for files that could not be read or failed the schema check."""
+    built = {s.file for s in program.segments}
+    reasons: dict[str, list[str]] = {}
+    for err in errors:
+        if err.file not in built:
+            reasons.setdefault(err.file, []).append(err.one_line())
+    records = []
+    for file, lines in sorted(reasons.items()):
+        doc = program.documents.get(file)
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        folder = file.split("/")[0] if "/" in file else ""
+        text = lambda key, default: data[key] if isinstance(data.get(key), str) else default  # noqa: E731
+        app = text("app_id", PREDEFINED_APP if folder == PREDEFINED_DIR else folder)
+        sid = text("id", os.path.splitext(os.path.basename(file))[0])
+        kind = "predefined" if folder == PREDEFINED_DIR else "imported" if "source" in data else "custom"
+        refresh = data.get("refresh") if data.get("refresh") in ("daily", "once") else "daily"
+        for target in (apps if app == PREDEFINED_APP else [app]):
+            records.append(RunRecord(target, sid, text("name", None), kind, refresh, definition_hash(data) if data else None,
+                                     None, None, FAILED, "; ".join(lines), file, started, finished, ds))
+    return records

@@ -1,0 +1,236 @@
+"""Entry point of the segment job: evaluates every definition for one ds and publishes the outputs.
+
+Stages: read (definitions, labels of ds, daily aggregates, user snapshot for imports, run
+history) -> transform (one wide pass, see ``evaluate``) -> write (membership, changes, runs,
+import failures; each replaces its ds partition, so a re-run gives the same tables).
+A definition with errors fails alone: its run row says why and every other segment publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Collection
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.delta_io import ensure_table, read_table, replace_partition
+from jobs.storage import filesystem
+from jobs.segments.evaluate import (
+    KEYS, MEMBER_COLUMNS, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
+)
+from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
+from jobs.segments.imports import FAILURE_SCHEMA, lines_frame, parse_import, resolve_imports
+from jobs.segments.model import PREDEFINED_APP, Segment
+from jobs.segments.outputs import FAILED, PUBLISHED, RunRecord, changes, runs_frame, write_partition
+from jobs.segments.validate import check_definitions
+from jobs.tables import (
+    BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS,
+    GOLD_USER_LABELS, SEGMENT_TABLES, SILVER_USER_DAILY_EVENTS,
+)
+
+log = logging.getLogger(__name__)
+
+
+class LabelsMissingError(RuntimeError):
+    """The label table has no rows for the ds: a pipeline failure, not a definition error."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _as_date(ds: dt.date | str) -> dt.date:
+    return ds if isinstance(ds, dt.date) else dt.date.fromisoformat(ds)
+
+
+def previous_runs(spark: SparkSession, root: str, ds: dt.date) -> dict[tuple[str, str], dict]:
+    """(app_id, segment_id) -> the latest published run before ds (ds, evaluated_ds, definition_hash)."""
+    runs = read_table(spark, GOLD_SEGMENT_RUNS, root).where((F.col("ds") < F.lit(ds)) & (F.col("status") == PUBLISHED))
+    latest = runs.groupBy("app_id", "segment_id").agg(F.max("ds").alias("ds"))
+    rows = runs.join(latest, ["app_id", "segment_id", "ds"]).select(
+        "app_id", "segment_id", "ds", "evaluated_ds", "definition_hash").collect()
+    return {(r.app_id, r.segment_id): r.asDict() for r in rows}
+
+
+def previous_members(spark: SparkSession, root: str, keys: dict[tuple[str, str], dt.date]) -> DataFrame:
+    """Members of each (app_id, segment_id) on the given earlier ds."""
+    members = read_table(spark, GOLD_SEGMENT_MEMBERSHIP, root)
+    if not keys:
+        return members.where(F.lit(False)).select(*MEMBER_COLUMNS)
+    wanted = spark.createDataFrame([(a, s, d) for (a, s), d in keys.items()], "app_id string, segment_id string, ds date")
+    return (members.where(F.col("ds").isin([F.lit(d) for d in sorted(set(keys.values()))]))
+            .join(wanted, ["app_id", "segment_id", "ds"]).select(*MEMBER_COLUMNS))
+
+
+def kept_members(previous: DataFrame, labels: DataFrame, consent: dict[tuple[str, str], bool]) -> DataFrame:
+    """A kept ``once`` segment's earlier members still in the label table of ds (so not deleted)
+    and, where the segment requires it, still accepting marketing; external emails stay."""
+    rules = previous.sparkSession.createDataFrame(
+        [(a, sid, c) for (a, sid), c in consent.items()], "app_id string, segment_id string, _required boolean")
+    users = labels.select("app_id", "uid", F.coalesce("accept_marketing", F.lit(False)).alias("_consents"))
+    joined = previous.join(rules, ["app_id", "segment_id"]).join(users, ["app_id", "uid"], "left")
+    keep = F.col("uid").isNull() | (F.col("_consents").isNotNull() & (~F.col("_required") | F.col("_consents")))
+    return joined.where(keep).select(*MEMBER_COLUMNS)
+
+
+def run_imports(spark, root, ds, program, segments: list[Segment]) -> tuple[DataFrame | None, DataFrame | None, dict]:
+    """Members and failure report of the imported segments evaluated today, and runtime failures."""
+    if not segments:
+        return None, None, {}
+    errors, parsed, parse_failures = {}, [], []
+    for seg in segments:
+        try:
+            with open(seg.source.abspath, encoding="utf-8-sig") as fh:
+                lines, failures = parse_import(fh.read())
+        except (OSError, UnicodeDecodeError) as exc:
+            errors[seg.key] = f"{seg.file}: cannot read import file {seg.source.csv!r}: {exc.__class__.__name__}"
+            continue
+        parsed.append((seg, lines))
+        parse_failures += [(seg.app_id, seg.id, f.line, f.value, f.reason) for f in failures]
+    try:
+        users = read_table(spark, BRONZE_USERS, root).where(F.col("dt") == F.lit(ds))
+        users.columns  # resolves the table now: a missing snapshot fails the imports, not the run
+    except Exception as exc:  # noqa: BLE001 - any engine error means the snapshot cannot be read
+        reason = f"user snapshot of {ds} cannot be read: {str(exc).splitlines()[0][:200]}"
+        return None, None, {**errors, **{seg.key: reason for seg, _ in parsed}}
+    members, rejected = resolve_imports(lines_frame(spark, parsed), users)
+    rejected = rejected.unionByName(spark.createDataFrame(parse_failures, FAILURE_SCHEMA))
+    files = spark.createDataFrame(
+        [(s.app_id, s.id, _csv_name(program, s)) for s, _ in parsed], "app_id string, segment_id string, source_file string")
+    return members, rejected.join(files, ["app_id", "segment_id"]), errors
+
+
+def _csv_name(program, seg: Segment) -> str:
+    return os.path.relpath(seg.source.abspath, program.defs_dir).replace(os.sep, "/")
+
+
+def materialize(df: DataFrame, path: str) -> DataFrame:
+    """Writes the per-user segment flags once (Parquet scratch, not a lakehouse table) and reads them back.
+
+    Every segment column is computed once here; the membership write (with its partition check)
+    then reads plain booleans instead of recomputing every condition twice.
+    """
+    df.write.mode("overwrite").parquet(path)
+    return df.sparkSession.read.schema(df.schema).parquet(path)  # the schema: an empty result writes no file
+
+
+def remove_scratch(path: str) -> None:
+    """Deletes the scratch flags of a run (local folder or object prefix)."""
+    fs, inner = filesystem(path)
+    try:
+        fs.delete_dir(inner)
+    except (FileNotFoundError, OSError):
+        log.warning("could not remove scratch folder %s", path)
+
+
+def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_dir: str,
+                      refresh: Collection[str] | bool = ()) -> list[RunRecord]:
+    """Evaluates every segment definition under ``defs_dir`` for ``ds`` and publishes the results.
+
+    Args:
+        spark: a Spark Connect session.
+        root: the lakehouse root.
+        ds: the as-of date; labels of ds must exist.
+        defs_dir: the definitions folder (``segment_defs/``).
+        refresh: ids of ``refresh: once`` segments to recompute although unchanged (True: all).
+
+    Returns:
+        One run record per (app, segment): published with its member count, or failed with the reason.
+
+    Raises:
+        LabelsMissingError: the label table has no rows for ds.
+        FileNotFoundError: ``defs_dir`` is not a folder.
+    """
+    ds = _as_date(ds)
+    started = _now()
+    scratch = f"{root.rstrip('/')}/_scratch/segments/{ds.isoformat()}"
+    for table in SEGMENT_TABLES:
+        ensure_table(spark, table, root)
+    program, errors = check_definitions(defs_dir)
+    labels = read_table(spark, GOLD_USER_LABELS, root).where(F.col("ds") == F.lit(ds))
+    label_apps = {r.app_id for r in labels.select("app_id").distinct().collect()}
+    if not label_apps:
+        raise LabelsMissingError(f"no rows in {GOLD_USER_LABELS.name} for ds {ds}: run the label job first")
+    apps = sorted(label_apps | {s.app_id for s in program.segments if s.app_id != PREDEFINED_APP})
+    file_failures = definition_failures(program, errors)
+    valid = [s for s in program.segments if s.file not in file_failures]
+    valid_keys = {s.key for s in valid}
+    # A definition that repeats a valid one's id fails alone: only its file is reported.
+    invalid = [s for s in program.segments if s.file in file_failures and s.key not in valid_keys]
+    failures: dict[tuple[str, str], str] = {}
+    history = previous_runs(spark, root, ds)
+
+    def forced(seg: Segment) -> bool:
+        return refresh is True or (not isinstance(refresh, bool) and seg.id in refresh)
+
+    kept = {s.key: history[s.key] for s in valid
+            if s.refresh == "once" and s.app_id != PREDEFINED_APP and not forced(s)
+            and s.key in history and history[s.key]["definition_hash"] == s.definition_hash}
+    fixed_parts = []
+    if kept:
+        previous = previous_members(spark, root, {k: v["ds"] for k, v in kept.items()})
+        fixed_parts.append(kept_members(previous, labels, {s.key: s.consent_required for s in valid if s.key in kept}))
+    import_members, import_failures, import_errors = run_imports(
+        spark, root, ds, program, [s for s in valid if s.source is not None and s.key not in kept])
+    failures.update(import_errors)
+    if import_members is not None:
+        fixed_parts.append(import_members)
+    daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root)
+    failures.update(schema_columns_missing(program, [s for s in valid if s.rule is not None], labels.columns, daily.columns))
+    failures = propagate(valid, failures)
+
+    fixed_keys = [k for k in kept] + [s.key for s in valid if s.source is not None and s.key not in kept]
+    fixed = {k: f"f{i}" for i, k in enumerate(k for k in fixed_keys if k not in failures)}
+    fixed_members = None
+    for part in fixed_parts:
+        fixed_members = part if fixed_members is None else fixed_members.unionByName(part)
+    if fixed_members is not None:
+        ok = [F.lit(a) for (a, _) in fixed]
+        fixed_members = fixed_members.where(F.col("app_id").isin(ok) & F.col("segment_id").isin([F.lit(s) for (_, s) in fixed]))
+    rule_segments = [s for s in valid if s.rule is not None and s.key not in kept and s.key not in failures]
+    compiled, plan, label_columns = compile_segments(rule_segments, fixed, ds)
+    aggregates = behavior_aggregates(daily, plan, ds)
+    if aggregates is not None:  # computed once: the engine would otherwise recompute it per use in the plan
+        aggregates = materialize(aggregates, f"{scratch}/behavior")
+    wide = wide_table(labels, compiled, label_columns, aggregates, fixed_flags(fixed_members, fixed), fixed)
+    members = memberships(materialize(wide.select(*KEYS, *[c.column for c in compiled]), f"{scratch}/flags"), compiled)
+    if fixed_members is not None:
+        members = members.unionByName(fixed_members)
+    write_partition(members, GOLD_SEGMENT_MEMBERSHIP, root, ds)
+    written = read_table(spark, GOLD_SEGMENT_MEMBERSHIP, root).where(F.col("ds") == F.lit(ds))
+    counts = {(r.app_id, r.segment_id): r["count"] for r in written.groupBy("app_id", "segment_id").count().collect()}
+
+    published = [(app if s.app_id == PREDEFINED_APP else s.app_id, s) for s in valid if s.key not in failures
+                 for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id])]
+    before = {(app, s.id): history[(app, s.id)]["ds"] for app, s in published if (app, s.id) in history}
+    write_partition(changes(written, previous_members(spark, root, before)), GOLD_SEGMENT_CHANGES, root, ds)
+    if import_failures is not None:
+        write_partition(import_failures.select("app_id", "segment_id", "source_file", "line", "value", "reason"),
+                        GOLD_SEGMENT_IMPORT_FAILURES, root, ds)
+    else:
+        write_partition(spark.createDataFrame([], GOLD_SEGMENT_IMPORT_FAILURES.schema).drop("ds"),
+                        GOLD_SEGMENT_IMPORT_FAILURES, root, ds)
+
+    finished = _now()
+    records = [
+        RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash,
+                  kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
+                  counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds)
+        for app, s in published
+    ]
+    failed = [(s, failures[s.key]) for s in valid if s.key in failures] + [(s, file_failures[s.file]) for s in invalid]
+    for s, reason in failed:
+        for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id]):
+            records.append(RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None,
+                                     FAILED, reason, s.file, started, finished, ds))
+    records += unbuilt_runs(program, errors, apps, started, finished, ds)
+    remove_scratch(scratch)
+    records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())  # first record per key wins
+    records.sort(key=lambda r: (r.app_id, r.segment_id))
+    replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})
+    log.info("segments of %s: %d published, %d failed", ds, sum(r.status == PUBLISHED for r in records),
+             sum(r.status == FAILED for r in records))
+    return records

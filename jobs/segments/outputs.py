@@ -1,0 +1,77 @@
+"""Run records and the change feed of segment memberships; writes of the gold segment tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import astuple, dataclass, fields
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.delta_io import replace_partition
+from jobs.tables import GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS, Table
+
+PUBLISHED, FAILED = "published", "failed"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One segment's run for one ds and app: a row of ``gold.segment_runs``."""
+
+    app_id: str
+    segment_id: str
+    name: str | None
+    kind: str
+    refresh: str
+    definition_hash: str | None
+    evaluated_ds: dt.date | None
+    member_count: int | None
+    status: str
+    reason: str | None
+    source_file: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    ds: dt.date
+
+
+def runs_frame(spark: SparkSession, records: list[RunRecord]) -> DataFrame:
+    """The run records as a DataFrame with the declared schema of ``gold.segment_runs``."""
+    names = [f.name for f in fields(RunRecord)]
+    schema = GOLD_SEGMENT_RUNS.schema
+    ordered = [tuple(dict(zip(names, astuple(r)))[f.name] for f in schema.fields) for r in records]
+    return spark.createDataFrame(ordered, schema)
+
+
+def changes(current: DataFrame, previous: DataFrame) -> DataFrame:
+    """Who entered and who exited each segment.
+
+    Args:
+        current: members of ds (app_id, segment_id, uid) of the published segments.
+        previous: members on the previous published ds of each segment published today (same
+            columns; a failed segment must be left out: its members did not change). A segment
+            absent from it has every current member entered.
+
+    Returns:
+        (app_id, segment_id, uid, change) with change ``entered`` or ``exited``; external email
+        members (uid null) are not in the feed.
+    """
+    keys = ["app_id", "segment_id", "uid"]
+    now = current.where(F.col("uid").isNotNull()).select(*keys).distinct()
+    before = previous.where(F.col("uid").isNotNull()).select(*keys).distinct()
+    entered = now.join(before, keys, "left_anti").withColumn("change", F.lit("entered"))
+    exited = before.join(now, keys, "left_anti").withColumn("change", F.lit("exited"))
+    # The shuffle keeps the uid filter ahead of the table's NOT NULL check: without it the embedded
+    # engine (Sail 0.7.2) evaluates the check on rows the filter removes.
+    return entered.unionByName(exited).repartition("app_id", "segment_id")
+
+def write_partition(df: DataFrame, table: Table, root: str, ds: dt.date) -> None:
+    """Replaces the ds partition of ``table`` with ``df`` (adds the ds column)."""
+    replace_partition(df.withColumn("ds", F.lit(ds)), table, root, {"ds": ds})
+
+
+def publish(spark: SparkSession, root: str, ds: dt.date, members: DataFrame, change_feed: DataFrame,
+            records: list[RunRecord]) -> None:
+    """Writes membership, changes and runs of ds (each replaces its ds partition)."""
+    write_partition(members, GOLD_SEGMENT_MEMBERSHIP, root, ds)
+    write_partition(change_feed, GOLD_SEGMENT_CHANGES, root, ds)
+    replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})

@@ -1,0 +1,147 @@
+"""Benchmark (not a test): segment evaluation time for 1, 10 and 100 segments on synthetic data.
+
+Builds >= 100k users' label rows and their daily aggregates directly with Spark (no generator),
+writes 100 varied definitions (label, behavior with different windows, events, filters and
+metrics, groups, NOT, nesting), then runs the whole job (`evaluate_segments`: read, evaluate,
+write membership, changes and runs) for the first 1, 10 and 100 of them. Each size runs twice
+on the same ds; the second time is reported (the first warms the engine and creates tables).
+
+    .venv/bin/python scripts/bench_segments.py [--users 120000] [--rows-per-user 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+
+from pyspark.sql import functions as F
+
+from jobs.delta_io import conform, replace_partition
+from jobs.engine import EmbeddedEngine, connect
+from jobs.segments import evaluate_segments
+from jobs.tables import GOLD_USER_LABELS, SILVER_USER_DAILY_EVENTS
+
+DS = dt.date(2026, 3, 10)
+EVENTS = ["device_card_tap", "page_view", "mall_browse", "mall_order_paid", "pairing_end", "feedback_submit",
+          "scene_run_success", "voice_control", "mall_add_cart", "vas_order_completed"]
+
+
+def pick(values: list, key) -> F.Column:
+    return F.element_at(F.array(*[F.lit(v) for v in values]), (key % len(values)).cast("int") + 1)
+
+
+def write_inputs(spark, root: str, users: int, rows_per_user: int) -> None:
+    ids = spark.range(users)
+    h = F.xxhash64("id")
+    known = {
+        "app_id": F.lit("smartlife"), "uid": F.concat(F.lit("u"), F.col("id").cast("string")), "ds": F.lit(DS),
+        "user_type": pick(["registered"] * 9 + ["guest"], F.col("id")),
+        "accept_marketing": (F.col("id") % 7) != 0,
+        "platform": pick(["ios", "android", "Others", "Unknown"], F.abs(h)),
+        "lifecycle": pick(["novice", "growth", "silence", "churn"], F.abs(h) / 7),
+        "user_distribution": pick(["none", "elementary", "intermediate", "advanced"], F.abs(h) / 11),
+        "pairing_level_90d": pick(["high", "medium", "low", "unpaired"], F.abs(h) / 13),
+        "bound_devices": (F.abs(h) % 13).cast("long"), "active_days_30d": (F.abs(h) % 31).cast("long"),
+        "has_gateway": (F.abs(h) % 3) == 0, "has_ipc": (F.abs(h) % 5) == 0,
+        "register_time": F.lit(1_700_000_000_000) + (F.abs(h) % 100_000_000_000),
+        "city_en": pick(["Berlin", "Bern", "Paris", "Shenzhen", "Austin"], F.abs(h) / 17),
+        "mall_activity_30d": (F.abs(h) % 100) / 50.0, "feedback_count": (F.abs(h) % 6).cast("long"),
+    }
+    cols = [known.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in GOLD_USER_LABELS.schema.fields]
+    replace_partition(ids.select(*cols), GOLD_USER_LABELS, root, {"ds": DS})
+
+    rows = spark.range(users * rows_per_user)
+    g = F.abs(F.xxhash64("id", F.lit(1)))
+    event = pick(EVENTS, g)
+    amount = F.when(event.isin("mall_order_paid", "vas_order_completed"), (g % 300).cast("double"))
+    daily_known = {
+        "app_id": F.lit("smartlife"), "uid": F.concat(F.lit("u"), (F.col("id") % users).cast("string")), "event": event,
+        "dim_result": F.when(event == "pairing_end", pick(["success", "fail"], g / 3)),
+        "events": (g % 4 + 1).cast("long"), "last_ts": F.lit(1_770_000_000_000),
+        "measure_amount_count": F.when(amount.isNotNull(), 1).otherwise(0).cast("long"),
+        "measure_amount_sum": amount, "measure_amount_min": amount, "measure_amount_max": amount,
+        "event_date": F.date_sub(F.lit(DS), (g % 120).cast("int")),
+    }
+    fields = SILVER_USER_DAILY_EVENTS.schema.fields
+    dcols = [daily_known.get(f.name, F.lit(0) if f.name.endswith("_count") else F.lit(None)).cast(f.dataType).alias(f.name)
+             for f in fields]
+    conform(rows.select(*dcols), SILVER_USER_DAILY_EVENTS).write.format("delta").mode("overwrite") \
+        .partitionBy("event_date").save(SILVER_USER_DAILY_EVENTS.location(root))
+
+
+def definition(i: int) -> dict:
+    """The i-th synthetic segment: each differs (windows, events, thresholds), so nothing is shared."""
+    event = EVENTS[i % len(EVENTS)]
+    window = {"last_days": 1 + (i * 7) % 180} if i % 4 else {"from": "2026-01-01", "to": f"2026-03-{1 + i % 10:02d}"}
+    behavior = {"type": "behavior", "window": window, "event": event, "compare": {"op": "ge", "value": 1 + i % 3}}
+    if event in ("mall_order_paid", "vas_order_completed") and i % 2:
+        behavior.update(metric={["sum", "avg", "max", "min"][i % 4]: "amount"}, compare={"op": "gt", "value": 50 + i})
+    elif i % 5 == 0:
+        behavior["metric"] = {"count": "days"}
+    if event == "pairing_end":
+        behavior["where"] = [{"dimension": "result", "op": "eq", "value": ["success", "fail"][i % 2]}]
+    label = [
+        {"type": "label", "label": "platform", "op": "in", "value": ["ios", "android"]},
+        {"type": "label", "label": "bound_devices", "op": "ge", "value": i % 13},
+        {"type": "label", "label": "lifecycle", "op": "eq", "value": ["novice", "growth", "silence", "churn"][i % 4]},
+        {"type": "label", "label": "city_en", "op": "starts_with", "value": "Be"},
+    ][i % 4]
+    rule: dict = {"all": [label, {"any": [behavior, {"type": "label", "label": "has_ipc", "op": "eq", "value": True}]}]}
+    if i % 6 == 5:
+        rule["all"].append({"not": {"type": "behavior", "window": {"last_days": 30}, "event": "feedback_submit", "executed": False}})
+    if i % 10 == 9:
+        rule = {"all": [{"type": "segment", "segment": f"seg_{i - 1:03d}"}, {"not": {"type": "segment", "segment": f"seg_{i - 2:03d}"}}]}
+    return {"id": f"seg_{i:03d}", "app_id": "smartlife", "name": f"Segment {i}", "rule": rule}
+
+
+def write_definitions(folder: str, count: int) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "smartlife"))
+    for i in range(count):
+        with open(os.path.join(folder, "smartlife", f"seg_{i:03d}.yaml"), "w", encoding="utf-8") as fh:
+            json.dump(definition(i), fh)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=120_000)
+    parser.add_argument("--rows-per-user", type=int, default=8)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="bench-segments-")
+    engine = EmbeddedEngine()
+    spark = connect(engine.url)
+    try:
+        root = os.path.join(work, "lakehouse")
+        start = time.perf_counter()
+        write_inputs(spark, root, args.users, args.rows_per_user)
+        print(f"inputs: {args.users} users, {args.users * args.rows_per_user} daily aggregate rows "
+              f"({time.perf_counter() - start:.1f} s to build)")
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        results = {}
+        for count in (1, 10, 100):
+            defs = os.path.join(work, f"defs_{count}")
+            write_definitions(defs, count)
+            times = []
+            for _ in range(2):
+                start = time.perf_counter()
+                records = evaluate_segments(spark, root, DS, defs)
+                times.append(time.perf_counter() - start)
+            members = sum(r.member_count or 0 for r in records)
+            assert all(r.status == "published" for r in records), [r.reason for r in records if r.reason]
+            results[count] = times[1]
+            print(f"{count:>4} segments: {times[1]:6.2f} s (first run {times[0]:.2f} s), {members} membership rows")
+        print(f"100 segments / 1 segment: {results[100] / results[1]:.2f}x")
+    finally:
+        spark.stop()
+        engine.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
