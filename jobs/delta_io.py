@@ -121,8 +121,9 @@ def replace_partition(df: DataFrame, table: Table, root: str, values: Mapping[st
         raise ValueError(f"{table.name} is not partitioned by {sorted(unknown)}")
     df = conform(df, table)
     sql, predicate = partition_predicate(values)
-    stray = df.where(~predicate | predicate.isNull()).limit(1).collect()
+    stray = df.where(~predicate | predicate.isNull()).select(*values).limit(1).collect()
     if stray:
+        # Only the partition columns are shown: a whole row could carry personal data into logs.
         raise PartitionMismatchError(f"cannot replace {sql} of {table.name}: a row holds {stray[0].asDict()}")
     ensure_table(df.sparkSession, table, root)
     df.write.format("delta").mode("overwrite").option("replaceWhere", sql).save(table.location(root))
@@ -131,3 +132,28 @@ def replace_partition(df: DataFrame, table: Table, root: str, values: Mapping[st
 def read_table(spark: SparkSession, table: Table, root: str) -> DataFrame:
     """Reads the current version of a table."""
     return spark.read.format("delta").load(table.location(root))
+
+
+def replace_range(df: DataFrame, table: Table, root: str, column: str, first: dt.date, last: dt.date) -> None:
+    """Atomically replaces every row whose date partition ``column`` is in [first, last] with ``df``.
+
+    One commit for a run that owns several consecutive dates (e.g. silver event dates ds-3..ds).
+    Dates in the range that ``df`` has no rows for end up empty.
+
+    Raises:
+        SchemaMismatchError: if ``df`` does not match the declared schema.
+        PartitionMismatchError: if ``df`` holds a row outside the range (``replaceWhere`` would
+            write it anyway on the embedded engine).
+    """
+    if column not in table.partition_by:
+        raise ValueError(f"{table.name} is not partitioned by {column}")
+    if last < first:
+        raise ValueError(f"empty range {first}..{last}")
+    df = conform(df, table)
+    sql = f"`{column}` >= {sql_literal(first)} AND `{column}` <= {sql_literal(last)}"
+    inside = F.col(column).between(F.lit(first), F.lit(last))
+    stray = df.where(~inside | inside.isNull()).select(column).limit(1).collect()
+    if stray:
+        raise PartitionMismatchError(f"cannot replace {sql} of {table.name}: a row holds {stray[0].asDict()}")
+    ensure_table(df.sparkSession, table, root)
+    df.write.format("delta").mode("overwrite").option("replaceWhere", sql).save(table.location(root))

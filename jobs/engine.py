@@ -39,8 +39,9 @@ class EmbeddedEngine:
 
 def connect(url: str) -> SparkSession:
     """Opens a Spark Connect session on ``url`` with the product's session settings."""
-    builder = SparkSession.builder.remote(url)
-    spark = builder.getOrCreate()
+    # create(), not getOrCreate(): the latter returns any session already open in the process,
+    # whatever its URL, so a job could silently run on another engine.
+    spark = SparkSession.builder.remote(url).create()
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark
