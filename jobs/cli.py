@@ -19,7 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
 
 RootOption = Annotated[
     Optional[str],
@@ -75,7 +75,7 @@ def generate(
     from jobs.generate import generate as run_generator
 
     settings = _settings(root)
-    kwargs = {} if end is None else {"end": parse_date(end)}
+    kwargs = {} if end is None else {"end": _date(end)}
     config = GeneratorConfig(
         users=users,
         days=days,
@@ -110,7 +110,7 @@ def ingest(
     from jobs.engine import spark_session
 
     settings = _settings(root)
-    dates = date_range(parse_date(ds), parse_date(to) if to else parse_date(ds))
+    dates = date_range(_date(ds), _date(to) if to else _date(ds))
     reports = []
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("ingesting", total=len(dates))
@@ -118,7 +118,37 @@ def ingest(
             progress.update(task, description=f"ingesting {day}")
             reports.extend(ingest_date(spark, settings.lakehouse_root, day))
             progress.advance(task)
-    console.print(format_report(reports))
+    console.print(format_report(reports), highlight=False)
+
+
+@app.command()
+def reconcile(
+    ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
+    to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,
+    root: RootOption = None,
+) -> None:
+    """Print the recorded reconciliation of ingested dates (read / accepted / duplicates / quarantined)."""
+    from jobs.bronze.report import format_report, recorded_reports
+
+    settings = _settings(root)
+    first = _date(ds)
+    last = _date(to) if to else first
+    reports = recorded_reports(settings.lakehouse_root, first, last)
+    if not reports:
+        console.print(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
+        raise typer.Exit(1)
+    console.print(format_report(reports), highlight=False)
+    bad = [r for r in reports if not r.reconciles()]
+    if bad:
+        console.print(f"[red]{len(bad)} run(s) do not reconcile[/red]")
+        raise typer.Exit(1)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def main() -> None:

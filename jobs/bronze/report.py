@@ -64,3 +64,33 @@ def format_report(reports: list[IngestReport]) -> str:
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(reports[index - 1].quarantined_by_reason.items()))
             lines.append(f"    quarantined by reason: {reasons}")
     return "\n".join(lines)
+
+
+def recorded_reports(root: str, first: datetime.date, last: datetime.date) -> list[IngestReport]:
+    """The reconciliations recorded in ``bronze.ingest_runs`` for arrival dates in [first, last],
+    read with delta-rs (no Spark), ordered by date then feed (users before events)."""
+    from deltalake import DeltaTable
+
+    from jobs.storage import storage_options
+    from jobs.tables import INGEST_RUNS
+
+    location = INGEST_RUNS.location(root)
+    try:
+        table = DeltaTable(location, storage_options=storage_options(root))
+    except Exception as error:  # delta-rs raises TableNotFoundError for a missing table
+        raise FileNotFoundError(f"no ingestion has been recorded under {root} ({location})") from error
+    rows = table.to_pyarrow_table(filters=[("dt", ">=", first), ("dt", "<=", last)]).to_pylist()
+    reports = [
+        IngestReport(
+            feed=row["feed"],
+            dt=row["dt"],
+            files=row["files"],
+            lines_read=row["lines_read"],
+            accepted=row["accepted"],
+            duplicates=row["duplicates"],
+            quarantined=row["quarantined"],
+            quarantined_by_reason=orjson.loads(row["quarantined_by_reason"]),
+        )
+        for row in rows
+    ]
+    return sorted(reports, key=lambda r: (r.dt, r.feed != "users"))
