@@ -144,6 +144,49 @@ def reconcile(
         raise typer.Exit(1)
 
 
+DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
+
+
+@app.command()
+def validate(defs: DefsOption = "segment_defs") -> None:
+    """Check every segment definition; print every problem with file, line and column.
+
+    Exit status: 0 all valid, 1 definition errors, 2 the folder cannot be read.
+    """
+    from jobs.segments import exit_code, format_errors
+    from jobs.segments import validate as check
+
+    try:
+        errors = check(defs)
+    except FileNotFoundError as error:
+        console.print(f"error: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    if errors:
+        console.print(format_errors(errors), highlight=False, markup=False)
+    else:
+        console.print(f"all segment definitions under {defs} are valid")
+    raise typer.Exit(exit_code(errors))
+
+
+@app.command()
+def preview(
+    path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
+    ds: Annotated[Optional[str], typer.Option(help="Label date [default: the latest in the label table].")] = None,
+    defs: DefsOption = "segment_defs",
+    root: RootOption = None,
+) -> None:
+    """Size a draft segment against the labels without writing any table."""
+    from jobs.engine import spark_session
+    from jobs.segments import preview as run_preview
+    from jobs.segments.preview import format_preview
+
+    settings = _settings(root)
+    with spark_session(settings) as spark:
+        result = run_preview(spark, settings.lakehouse_root, path, defs, _date(ds) if ds else None)
+    console.print(format_preview(result), highlight=False, markup=False)
+    raise typer.Exit(1 if result.errors else 0)
+
+
 def _date(text: str) -> dt.date:
     try:
         return parse_date(text)

@@ -13,7 +13,8 @@ echo "== 1/3 sample data: $USERS users x $DAYS days ($START .. $END) into $LAKEH
 lakehouse generate --users "$USERS" --days "$DAYS" --end "$END" --root "$LAKEHOUSE_ROOT"
 
 echo "== 2/3 Airflow: metadata database in $AIRFLOW_HOME"
-airflow db migrate >"$AIRFLOW_HOME.migrate.log" 2>&1 || { cat "$AIRFLOW_HOME.migrate.log"; exit 1; }
+mkdir -p "$AIRFLOW_HOME"
+airflow db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/migrate.log"; exit 1; }
 
 echo "== 3/3 Airflow: the daily pipeline, one run per date"
 day="$START"
