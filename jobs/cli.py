@@ -144,6 +144,25 @@ def reconcile(
         raise typer.Exit(1)
 
 
+@app.command()
+def sizes(
+    ds: Annotated[str, typer.Argument(help="First ds (YYYY-MM-DD).")],
+    to: Annotated[Optional[str], typer.Option(help="Last ds of a range (inclusive).")] = None,
+    root: RootOption = None,
+) -> None:
+    """Print each segment's size per day (from the run catalog)."""
+    from jobs.segments.sizes import format_sizes, segment_sizes
+
+    settings = _settings(root)
+    first = _date(ds)
+    last = _date(to) if to else first
+    rows = segment_sizes(settings.lakehouse_root, first, last)
+    if not rows:
+        console.print(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
+        raise typer.Exit(1)
+    console.print(format_sizes(rows), highlight=False, markup=False)
+
+
 DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
 
 

@@ -14,6 +14,7 @@ from jobs.settings import DEFAULT_ROOT, Settings, normalize_root
 log = logging.getLogger(__name__)
 
 ROOT_VARIABLE = "lakehouse_root"  # Airflow Variable (or env AIRFLOW_VAR_LAKEHOUSE_ROOT)
+DEFS_VARIABLE = "segment_defs"  # Airflow Variable (or env SEGMENT_DEFS): the definitions folder
 SPARK_CONNECTION = "spark_connect"  # Airflow Connection (or env AIRFLOW_CONN_SPARK_CONNECT), host + port
 
 
@@ -75,3 +76,47 @@ def ingest_feed(feed: str, ds: str) -> dict:
         "quarantined": report.quarantined,
         "quarantined_by_reason": report.quarantined_by_reason,
     }
+
+
+def segment_defs_dir() -> str:
+    """The segment definitions folder: the Airflow Variable, env ``SEGMENT_DEFS``, or the
+    ``segment_defs/`` folder shipped next to the ``jobs`` package."""
+    from pathlib import Path
+
+    configured = _airflow_variable(DEFS_VARIABLE) or os.environ.get("SEGMENT_DEFS")
+    return configured or str(Path(__file__).resolve().parents[1] / "segment_defs")
+
+
+def build_labels_for(ds: str) -> None:
+    """Silver for the event dates ds-3..ds, then the ds partition of the label table."""
+    from jobs.engine import spark_session
+    from jobs.labels import build_labels
+    from jobs.silver import build_silver
+
+    settings = resolve_settings()
+    day = parse_date(ds)
+    with spark_session(settings) as spark:
+        build_silver(spark, settings.lakehouse_root, day)
+        build_labels(spark, settings.lakehouse_root, day)
+
+
+def evaluate_segments_for(ds: str) -> dict[str, int]:
+    """Evaluates every segment definition for ds; returns member counts of published segments.
+
+    Raises:
+        RuntimeError: naming every segment whose run failed (the others are published).
+    """
+    from jobs.engine import spark_session
+    from jobs.segments import evaluate_segments
+
+    settings = resolve_settings()
+    with spark_session(settings) as spark:
+        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir())
+    sizes = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs if r.member_count is not None}
+    for name, size in sorted(sizes.items()):
+        log.info("segment %s on %s: %d members", name, ds, size)
+    failed = [r for r in runs if r.status == "failed"]
+    if failed:
+        reasons = "\n".join(f"- {r.app_id}/{r.segment_id}: {r.reason}" for r in failed)
+        raise RuntimeError(f"{len(failed)} segment(s) failed on {ds}; the others are published:\n{reasons}")
+    return sizes

@@ -20,8 +20,8 @@ echo "== 3/3 Airflow: the daily pipeline, one run per date"
 day="$START"
 while [[ "$day" < "$END" || "$day" == "$END" ]]; do
   log="$AIRFLOW_HOME/dags-test-$day.log"
-  printf '   %s  lakehouse_ingest ... ' "$day"
-  if airflow dags test lakehouse_ingest "$day" >"$log" 2>&1 && ! grep -q "state=failed\|Marking run.*failed" "$log"; then
+  printf '   %s  lakehouse_daily ... ' "$day"
+  if airflow dags test lakehouse_daily "$day" >"$log" 2>&1 && ! grep -q "state=failed\|Marking run.*failed" "$log"; then
     echo "success"
   else
     echo "FAILED (log: $log)"; tail -n 40 "$log"; exit 1
@@ -30,4 +30,8 @@ while [[ "$day" < "$END" || "$day" == "$END" ]]; do
 done
 
 echo
+echo "== ingestion reconciliation (lines read = accepted + duplicates + quarantined)"
 lakehouse reconcile "$START" --to "$END" --root "$LAKEHOUSE_ROOT"
+echo
+echo "== segment sizes per day"
+lakehouse sizes "$START" --to "$END" --root "$LAKEHOUSE_ROOT"

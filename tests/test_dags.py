@@ -32,9 +32,11 @@ def test_every_dag_has_tags_retries_and_docs(dagbag):
             assert t.retries >= 1, f"{dag_id}.{t.task_id} has no retries"
 
 
-def test_ingest_dag_shape(dagbag):
-    dag = dagbag.dags["lakehouse_ingest"]
-    assert {t.task_id for t in dag.tasks} == {"ingest_users", "ingest_events"}
+def test_daily_dag_shape(dagbag):
+    dag = dagbag.dags["lakehouse_daily"]
+    assert {t.task_id for t in dag.tasks} == {"ingest.users", "ingest.events", "labels", "segments"}
+    assert dag.get_task("labels").upstream_task_ids == {"ingest.users", "ingest.events"}
+    assert dag.get_task("segments").upstream_task_ids == {"labels"}
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))
