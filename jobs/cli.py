@@ -122,6 +122,45 @@ def ingest(
 
 
 @app.command()
+def run(
+    ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
+    to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
+    defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
+    root: RootOption = None,
+) -> None:
+    """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
+    in date order, on one engine. Each date is idempotent: re-running it gives the same tables."""
+    from jobs.bronze import ingest_date
+    from jobs.engine import spark_session
+    from jobs.labels import build_labels
+    from jobs.segments import evaluate_segments
+    from jobs.silver import build_silver
+
+    settings = _settings(root)
+    root_path = settings.lakehouse_root
+    dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    failed = []
+    with spark_session(settings) as spark, _progress() as progress:
+        task = progress.add_task("running", total=len(dates))
+        for day in dates:
+            progress.update(task, description=f"{day} ingest")
+            ingest_date(spark, root_path, day)
+            progress.update(task, description=f"{day} labels")
+            build_silver(spark, root_path, day)
+            build_labels(spark, root_path, day)
+            progress.update(task, description=f"{day} segments")
+            runs = evaluate_segments(spark, root_path, day, defs)
+            failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
+            progress.advance(task)
+    from jobs.segments.sizes import format_sizes, segment_sizes
+
+    console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
+    if failed:
+        console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
+        raise typer.Exit(1)
+
+
+@app.command()
 def reconcile(
     ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
     to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,

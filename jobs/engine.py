@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 SESSION_CONF = {
     # All dates in the product are UTC dates of epoch-millisecond times.
     "spark.sql.session.timeZone": "UTC",
+    # PySpark otherwise tries to import IPython on every Column call to record call sites:
+    # ~4 ms each, which dominates compiling a hundred segments.
+    "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
 
 

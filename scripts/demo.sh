@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# Sets up .venv, generates sample data and runs the daily pipeline through Airflow on the
-# embedded defaults (local ./lakehouse, in-process Sail engine, SQLite Airflow metadata).
-#   USERS=2000 DAYS=14 END=2026-06-30 bash scripts/demo.sh
+# Sets up .venv, generates sample data and runs the daily pipeline on the embedded defaults
+# (local ./lakehouse, in-process Sail engine, SQLite Airflow metadata in ./.airflow):
+# the earlier days are backfilled with `lakehouse run`, the last AIRFLOW_DAYS days run through
+# Airflow (`airflow dags test lakehouse_daily <date>`), exactly as a scheduler would run them.
+#   USERS=2000 DAYS=14 AIRFLOW_DAYS=3 END=2026-06-30 bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/airflow-env.sh
-USERS="${USERS:-2000}"; DAYS="${DAYS:-14}"; END="${END:-2026-06-30}"
-START=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$END') - d.timedelta(days=$DAYS - 1))")
+USERS="${USERS:-2000}"; DAYS="${DAYS:-14}"; AIRFLOW_DAYS="${AIRFLOW_DAYS:-3}"; END="${END:-2026-06-30}"
+(( AIRFLOW_DAYS >= 1 && AIRFLOW_DAYS <= DAYS )) || { echo "AIRFLOW_DAYS must be in 1..DAYS" >&2; exit 2; }
+day_offset() { python3 -c "import datetime as d; print(d.date.fromisoformat('$1') + d.timedelta(days=$2))"; }
+START=$(day_offset "$END" $((1 - DAYS)))
+FIRST_AIRFLOW=$(day_offset "$END" $((1 - AIRFLOW_DAYS)))
 
-echo "== 1/3 sample data: $USERS users x $DAYS days ($START .. $END) into $LAKEHOUSE_ROOT/landing"
+echo "== 1/4 sample data: $USERS users x $DAYS days ($START .. $END) into $LAKEHOUSE_ROOT/landing"
 lakehouse generate --users "$USERS" --days "$DAYS" --end "$END" --root "$LAKEHOUSE_ROOT"
 
-echo "== 2/3 Airflow: metadata database in $AIRFLOW_HOME"
+if [[ "$START" < "$FIRST_AIRFLOW" ]]; then
+  echo "== 2/4 history: the pipeline for $START .. $(day_offset "$FIRST_AIRFLOW" -1) (lakehouse run)"
+  lakehouse run "$START" --to "$(day_offset "$FIRST_AIRFLOW" -1)" --root "$LAKEHOUSE_ROOT" >/dev/null
+else
+  echo "== 2/4 history: none (every day runs through Airflow)"
+fi
+
+echo "== 3/4 Airflow: metadata database in $AIRFLOW_HOME; lakehouse_daily for $FIRST_AIRFLOW .. $END"
 mkdir -p "$AIRFLOW_HOME"
 airflow db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/migrate.log"; exit 1; }
-
-echo "== 3/3 Airflow: the daily pipeline, one run per date"
-day="$START"
-while [[ "$day" < "$END" || "$day" == "$END" ]]; do
+day="$FIRST_AIRFLOW"
+while [[ ! "$day" > "$END" ]]; do
   log="$AIRFLOW_HOME/dags-test-$day.log"
   printf '   %s  lakehouse_daily ... ' "$day"
   if airflow dags test lakehouse_daily "$day" >"$log" 2>&1 && ! grep -q "state=failed\|Marking run.*failed" "$log"; then
@@ -26,12 +36,12 @@ while [[ "$day" < "$END" || "$day" == "$END" ]]; do
   else
     echo "FAILED (log: $log)"; tail -n 40 "$log"; exit 1
   fi
-  day=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$day') + d.timedelta(days=1))")
+  day=$(day_offset "$day" 1)
 done
 
-echo
-echo "== ingestion reconciliation (lines read = accepted + duplicates + quarantined)"
+echo "== 4/4 results"
+echo "-- ingestion reconciliation (lines read = accepted + duplicates + quarantined)"
 lakehouse reconcile "$START" --to "$END" --root "$LAKEHOUSE_ROOT"
 echo
-echo "== segment sizes per day"
+echo "-- segment sizes per day"
 lakehouse sizes "$START" --to "$END" --root "$LAKEHOUSE_ROOT"

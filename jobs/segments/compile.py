@@ -21,6 +21,17 @@ from jobs.segments.model import (
 def false() -> Column:
     """A literal false (built lazily: Columns need an active Spark Connect session)."""
     return F.lit(False)
+
+
+def known(col: Column, test: Column) -> Column:
+    """``test`` where ``col`` is set, else false: a two-valued leaf.
+
+    ``test`` must be null only where ``col`` is. ``false AND null`` is false, so this needs no
+    CASE (a ``coalesce`` per leaf made the flag projection twice as slow on the embedded engine).
+    """
+    return col.isNotNull() & test
+
+
 DAY_MS = 86_400_000
 
 
@@ -29,18 +40,29 @@ def epoch_ms(day: dt.date) -> int:
     return (day - dt.date(1970, 1, 1)).days * DAY_MS
 
 
+# The per-measure aggregates each metric reads.
+MEASURE_AGGREGATES = {"sum": ("sum",), "avg": ("sum", "count"), "min": ("min",), "max": ("max",)}
+
+
+def day_words(window: Window, ds: dt.date) -> int:
+    """How many 64-day bit masks cover the window's days on ds (windows are at most 180 days)."""
+    start, end = window.bounds(ds)
+    return max(1, -(-((end - start).days + 1) // 64))
+
+
 @dataclass
 class BehaviorPlan:
     """The per-user aggregates behavior conditions need, deduplicated by what they select.
 
     ``selections`` maps (event, window, filters) to a short prefix such as ``b3``; ``measures``
-    lists, per prefix, the measures whose sum/count/min/max are needed; ``days`` the prefixes
-    whose distinct active dates are counted.
+    lists, per prefix, the (measure, aggregate) pairs the conditions read (``amount``, ``sum``);
+    ``days`` the prefixes whose active dates are needed. Conditions that differ only in their
+    comparison share every column.
     """
 
     selections: dict[tuple, str] = field(default_factory=dict)
-    measures: dict[str, set[str]] = field(default_factory=dict)
-    days: set[str] = field(default_factory=set)  # prefixes whose number of active days is needed
+    measures: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    days: set[str] = field(default_factory=set)
 
     def prefix(self, cond: BehaviorCondition) -> str:
         key = cond.selection
@@ -49,7 +71,7 @@ class BehaviorPlan:
             self.measures[self.selections[key]] = set()
         prefix = self.selections[key]
         if cond.metric.measure:
-            self.measures[prefix].add(cond.metric.measure)
+            self.measures[prefix].update((cond.metric.measure, agg) for agg in MEASURE_AGGREGATES[cond.metric.kind])
         if cond.metric.kind == "days":
             self.days.add(prefix)
         return prefix
@@ -71,7 +93,8 @@ def _label(cond: LabelCondition, ctx: Context) -> Column:
     ctx.labels.add(cond.label)
     col = F.col(cond.label)
     kind = label_catalog()[cond.label].type
-    return LABEL_OPS[cond.op](col, cond.value, kind, ctx.ds)
+    test = LABEL_OPS[cond.op](col, cond.value, kind, ctx.ds)
+    return test if cond.op in ("is_set", "is_not_set") else known(col, test)
 
 
 def _lit(value, kind: str) -> Column:
@@ -105,7 +128,7 @@ LABEL_OPS: dict[str, Callable[..., Column]] = {
     "eq": lambda col, v, kind, ds: col == _lit(v, kind),
     "ne": lambda col, v, kind, ds: col != _lit(v, kind),
     "in": lambda col, v, kind, ds: col.isin([_lit(x, kind) for x in v]),
-    "not_in": lambda col, v, kind, ds: col.isNotNull() & ~col.isin([_lit(x, kind) for x in v]),
+    "not_in": lambda col, v, kind, ds: ~col.isin([_lit(x, kind) for x in v]),
     "lt": lambda col, v, kind, ds: col < _lit(v, kind),
     "le": lambda col, v, kind, ds: col <= _lit(v, kind),
     "gt": lambda col, v, kind, ds: col > _lit(v, kind),
@@ -131,28 +154,40 @@ COMPARE_OPS: dict[str, Callable[[Column, object], Column]] = {
 }
 
 
-def metric_value(prefix: str, cond: BehaviorCondition) -> Column:
-    """The user's metric for the condition, from the aggregated columns (0 times/days when no event)."""
+def metric_value(prefix: str, cond: BehaviorCondition, ds: dt.date) -> tuple[Column, Column]:
+    """The user's metric for the condition, and where that metric is defined (never null).
+
+    Read from the columns of ``evaluate.behavior_aggregates``: a user without a row in the
+    selection has null times; otherwise times, day masks and sums are set, an average needs a
+    measured count and min/max a measured value.
+    """
     kind, m = cond.metric.kind, cond.metric.measure
     if kind == "times":
-        return F.coalesce(F.col(f"{prefix}_times"), F.lit(0)).cast("double")
+        return F.col(f"{prefix}_times"), F.lit(True)
     if kind == "days":  # bit masks of active days, see evaluate.day_bits
-        bits = [F.coalesce(F.bit_count(F.col(f"{prefix}_days{k}")), F.lit(0)) for k in range(3)]
-        return (bits[0] + bits[1] + bits[2]).cast("double")
+        total = None
+        for k in range(day_words(cond.window, ds)):
+            word = F.bit_count(F.col(f"{prefix}_days{k}"))
+            total = word if total is None else total + word
+        return total, F.lit(True)
     if kind == "sum":
-        return F.coalesce(F.col(f"{prefix}_{m}_sum"), F.lit(0.0))
+        return F.col(f"{prefix}_{m}_sum"), F.lit(True)
     if kind == "avg":
         count = F.col(f"{prefix}_{m}_count")
-        return F.when(count > 0, F.col(f"{prefix}_{m}_sum") / count.cast("double"))
-    return F.col(f"{prefix}_{m}_{kind}")  # min, max
+        # greatest(): no division by zero where the average is undefined (the engine evaluates both sides of AND)
+        return (F.col(f"{prefix}_{m}_sum") / F.greatest(count, F.lit(1)).cast("double"),
+                known(count, count > F.lit(0)))
+    value = F.col(f"{prefix}_{m}_{kind}")  # min, max
+    return value, value.isNotNull()
 
 
 def _behavior(cond: BehaviorCondition, ctx: Context) -> Column:
     prefix = ctx.behavior.prefix(cond)
-    times = F.coalesce(F.col(f"{prefix}_times"), F.lit(0))
+    times = F.col(f"{prefix}_times")
     if not cond.executed:
-        return times == F.lit(0)
-    return (times >= F.lit(1)) & COMPARE_OPS[cond.compare.op](metric_value(prefix, cond), cond.compare.value)
+        return times.isNull() | (times == F.lit(0))
+    value, defined = metric_value(prefix, cond, ctx.ds)
+    return known(times, times >= F.lit(1)) & defined & COMPARE_OPS[cond.compare.op](value, cond.compare.value)
 
 
 def _segment(cond: SegmentRef, ctx: Context) -> Column:
@@ -192,8 +227,9 @@ GENERATORS: dict[type, Callable[..., Column]] = {
 def compile_condition(cond, ctx: Context) -> Column:
     """The Column that is true exactly for users meeting ``cond``; never null.
 
-    Leaves are made two-valued (an unset label fails every comparison except ``is_not_set``),
-    so ``not`` of a condition selects exactly the users the condition does not.
+    Leaves are two-valued by construction (an unset label fails every comparison except
+    ``is_not_set``; a user without events has no metric), so ``not`` of a condition selects
+    exactly the users the condition does not.
 
     Raises:
         TypeError: for a node type without a generator.
@@ -201,10 +237,7 @@ def compile_condition(cond, ctx: Context) -> Column:
     generator = GENERATORS.get(type(cond))
     if generator is None:
         raise TypeError(f"no generator for {type(cond).__name__}")
-    column = generator(cond, ctx)
-    if isinstance(cond, (LabelCondition, BehaviorCondition)):
-        column = F.coalesce(column, false())
-    return column
+    return generator(cond, ctx)
 
 
 def selection_match(event: str, window: Window, where: tuple[DimensionFilter, ...], ds: dt.date) -> Column:

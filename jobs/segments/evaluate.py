@@ -15,8 +15,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.segments.compile import false, BehaviorPlan, Context, compile_condition, selection_match
-from jobs.segments.model import PREDEFINED_APP, Segment, references
+from jobs.segments.compile import BehaviorPlan, Context, compile_condition, day_words, false, known, selection_match
+from jobs.segments.model import PREDEFINED_APP, Segment, Window, references
 
 KEYS = ["app_id", "uid"]
 MEMBER_COLUMNS = ["app_id", "segment_id", "uid", "email", "param1", "param2", "param3"]
@@ -27,15 +27,15 @@ class CompiledSegment:
     """A segment compiled to a boolean column of the wide table.
 
     Args:
-        rule: true for users meeting the rule, before the consent rule.
-        consent: true for users the consent rule keeps.
+        rule: true for users meeting the rule, before the consent rule (never null).
+        consent: true for users the consent rule keeps; None when the segment ignores consent.
         level: 0 without segment references, else one more than the deepest reference.
     """
 
     segment: Segment
     column: str
     rule: Column
-    consent: Column
+    consent: Column | None
     level: int
 
 
@@ -77,11 +77,11 @@ def compile_segments(segments: list[Segment], fixed: dict[tuple[str, str], str],
         rule = compile_condition(seg.rule, ctx)
         if seg.app_id != PREDEFINED_APP:
             rule = (F.col("app_id") == F.lit(seg.app_id)) & rule
-        consent = F.coalesce(F.col("accept_marketing"), false()) if seg.consent_required else F.lit(True)
+        consent = known(F.col("accept_marketing"), F.col("accept_marketing")) if seg.consent_required else None
         level = 1 + max((levels[resolve(seg.app_id, r.segment)] for r in references(seg)), default=-1)
         columns[seg.key] = column_name(len(compiled))
         levels[seg.key] = level
-        compiled.append(CompiledSegment(seg, columns[seg.key], F.coalesce(rule, false()), consent, level))
+        compiled.append(CompiledSegment(seg, columns[seg.key], rule, consent, level))
 
     for seg in segments:
         visit(seg)
@@ -91,44 +91,53 @@ def compile_segments(segments: list[Segment], fixed: dict[tuple[str, str], str],
 def behavior_aggregates(daily: DataFrame, plan: BehaviorPlan, ds: dt.date) -> DataFrame | None:
     """One pass over the daily aggregates: every behavior selection's metrics per (app_id, uid).
 
-    The rows of the union of all windows and events are read once and grouped once; each
-    selection is a handful of conditional aggregates.
+    The rows of the union of all windows and events are read once and grouped once. Each
+    selection's row test is computed once as a boolean column, then read by only the aggregates
+    its conditions need: times always, day masks for ``{count: days}``, and per measure the sum,
+    count, min or max its metrics use. A selection's times is null for a user without a row in
+    it; its day masks and sums are then never null (see ``compile.metric_value``).
     """
     if not plan.selections:
         return None
     bounds = [window.bounds(ds) for (_, window, _) in plan.selections]
     events = sorted({event for (event, _, _) in plan.selections})
+    measures = sorted({m for pairs in plan.measures.values() for m, _ in pairs})
     rows = daily.where(
         F.col("event_date").between(F.lit(min(b[0] for b in bounds)), F.lit(max(b[1] for b in bounds)))
         & F.col("event").isin([F.lit(e) for e in events])
-    )
+    ).select(*KEYS, "event_date", "events",
+             *(F.col(f"measure_{m}_{agg}") for m in measures for agg in ("sum", "count", "min", "max")),
+             *(selection_match(event, window, where, ds).alias(f"_{p}")
+               for (event, window, where), p in plan.selections.items()))
     aggregates = []
-    for (event, window, where), p in plan.selections.items():
-        match = selection_match(event, window, where, ds)
+    for (_, window, _), p in plan.selections.items():
+        match = F.col(f"_{p}")
         aggregates.append(F.sum(F.when(match, F.col("events"))).alias(f"{p}_times"))
         if p in plan.days:
-            aggregates += day_bits(p, match, window.bounds(ds)[0])
-        for m in sorted(plan.measures[p]):
-            aggregates += [
-                F.sum(F.when(match, F.col(f"measure_{m}_sum"))).alias(f"{p}_{m}_sum"),
-                F.sum(F.when(match, F.col(f"measure_{m}_count"))).alias(f"{p}_{m}_count"),
-                F.min(F.when(match, F.col(f"measure_{m}_min"))).alias(f"{p}_{m}_min"),
-                F.max(F.when(match, F.col(f"measure_{m}_max"))).alias(f"{p}_{m}_max"),
-            ]
+            aggregates += day_bits(p, match, window, ds)
+        for m, agg in sorted(plan.measures[p]):
+            value = F.when(match, F.col(f"measure_{m}_{agg}"))
+            if agg == "sum":
+                aggregates.append(F.coalesce(F.sum(value), F.lit(0.0)).alias(f"{p}_{m}_sum"))
+            elif agg == "count":
+                aggregates.append(F.coalesce(F.sum(value), F.lit(0)).alias(f"{p}_{m}_count"))
+            else:
+                aggregates.append(getattr(F, agg)(value).alias(f"{p}_{m}_{agg}"))
     return rows.groupBy(*KEYS).agg(*aggregates)
 
 
-def day_bits(prefix: str, match: Column, start: dt.date) -> list[Column]:
-    """Active days of a selection as three 64-bit masks (bit i: day start + i, windows <= 180 days).
+def day_bits(prefix: str, match: Column, window: Window, ds: dt.date) -> list[Column]:
+    """Active days of a selection as 64-bit masks (bit i of word k: day start + 64k + i), 0 when none.
 
     A bitwise OR per mask is a plain aggregate; a distinct count of dates per selection is many
-    times slower on the embedded engine.
+    times slower on the embedded engine. Only the words the window covers are computed.
     """
-    offset = F.datediff(F.col("event_date"), F.lit(start))
+    offset = F.datediff(F.col("event_date"), F.lit(window.bounds(ds)[0]))
     return [
-        F.bit_or(F.when(match & (offset >= 64 * k) & (offset < 64 * (k + 1)),
-                        F.shiftleft(F.lit(1).cast("long"), offset - 64 * k))).alias(f"{prefix}_days{k}")
-        for k in range(3)
+        F.coalesce(F.bit_or(F.when(match & (offset >= 64 * k) & (offset < 64 * (k + 1)),
+                                   F.shiftleft(F.lit(1).cast("long"), offset - 64 * k))), F.lit(0).cast("long")
+                   ).alias(f"{prefix}_days{k}")
+        for k in range(day_words(window, ds))
     ]
 
 
@@ -159,7 +168,8 @@ def wide_table(labels: DataFrame, compiled: list[CompiledSegment], label_columns
     for level in sorted({c.level for c in compiled}):
         batch = [c for c in compiled if c.level == level]
         wide = wide.withColumns({f"{c.column}_rule": c.rule for c in batch})
-        wide = wide.withColumns({c.column: F.col(f"{c.column}_rule") & c.consent for c in batch})
+        wide = wide.withColumns({c.column: F.col(f"{c.column}_rule") if c.consent is None
+                                 else F.col(f"{c.column}_rule") & c.consent for c in batch})
     return wide
 
 

@@ -17,9 +17,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.delta_io import ensure_table, read_table, replace_partition
-from jobs.storage import filesystem
 from jobs.segments.evaluate import (
-    KEYS, MEMBER_COLUMNS, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
+    MEMBER_COLUMNS, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
 )
 from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
 from jobs.segments.imports import FAILURE_SCHEMA, lines_frame, parse_import, resolve_imports
@@ -107,25 +106,6 @@ def _csv_name(program, seg: Segment) -> str:
     return os.path.relpath(seg.source.abspath, program.defs_dir).replace(os.sep, "/")
 
 
-def materialize(df: DataFrame, path: str) -> DataFrame:
-    """Writes the per-user segment flags once (Parquet scratch, not a lakehouse table) and reads them back.
-
-    Every segment column is computed once here; the membership write (with its partition check)
-    then reads plain booleans instead of recomputing every condition twice.
-    """
-    df.write.mode("overwrite").parquet(path)
-    return df.sparkSession.read.schema(df.schema).parquet(path)  # the schema: an empty result writes no file
-
-
-def remove_scratch(path: str) -> None:
-    """Deletes the scratch flags of a run (local folder or object prefix)."""
-    fs, inner = filesystem(path)
-    try:
-        fs.delete_dir(inner)
-    except (FileNotFoundError, OSError):
-        log.warning("could not remove scratch folder %s", path)
-
-
 def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_dir: str,
                       refresh: Collection[str] | bool = ()) -> list[RunRecord]:
     """Evaluates every segment definition under ``defs_dir`` for ``ds`` and publishes the results.
@@ -146,7 +126,6 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
     """
     ds = _as_date(ds)
     started = _now()
-    scratch = f"{root.rstrip('/')}/_scratch/segments/{ds.isoformat()}"
     for table in SEGMENT_TABLES:
         ensure_table(spark, table, root)
     program, errors = check_definitions(defs_dir)
@@ -193,10 +172,10 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
     rule_segments = [s for s in valid if s.rule is not None and s.key not in kept and s.key not in failures]
     compiled, plan, label_columns = compile_segments(rule_segments, fixed, ds)
     aggregates = behavior_aggregates(daily, plan, ds)
-    if aggregates is not None:  # computed once: the engine would otherwise recompute it per use in the plan
-        aggregates = materialize(aggregates, f"{scratch}/behavior")
     wide = wide_table(labels, compiled, label_columns, aggregates, fixed_flags(fixed_members, fixed), fixed)
-    members = memberships(materialize(wide.select(*KEYS, *[c.column for c in compiled]), f"{scratch}/flags"), compiled)
+    # One query from the label and daily tables to the membership rows; the narrow table written
+    # is then the one input of the member counts and the change feed.
+    members = memberships(wide, compiled)
     if fixed_members is not None:
         members = members.unionByName(fixed_members)
     write_partition(members, GOLD_SEGMENT_MEMBERSHIP, root, ds)
@@ -227,7 +206,6 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
             records.append(RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None,
                                      FAILED, reason, s.file, started, finished, ds))
     records += unbuilt_runs(program, errors, apps, started, finished, ds)
-    remove_scratch(scratch)
     records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())  # first record per key wins
     records.sort(key=lambda r: (r.app_id, r.segment_id))
     replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})

@@ -56,13 +56,16 @@ def changes(current: DataFrame, previous: DataFrame) -> DataFrame:
         members (uid null) are not in the feed.
     """
     keys = ["app_id", "segment_id", "uid"]
-    now = current.where(F.col("uid").isNotNull()).select(*keys).distinct()
-    before = previous.where(F.col("uid").isNotNull()).select(*keys).distinct()
-    entered = now.join(before, keys, "left_anti").withColumn("change", F.lit("entered"))
-    exited = before.join(now, keys, "left_anti").withColumn("change", F.lit("exited"))
+    now = current.where(F.col("uid").isNotNull()).select(*keys, F.lit(1).alias("_now"), F.lit(0).alias("_before"))
+    before = previous.where(F.col("uid").isNotNull()).select(*keys, F.lit(0).alias("_now"), F.lit(1).alias("_before"))
+    # One grouping of both days (a repeated member counts once): a member of one side only changed.
+    seen = now.unionByName(before).groupBy(*keys).agg(F.max("_now").alias("_now"), F.max("_before").alias("_before"))
     # The shuffle keeps the uid filter ahead of the table's NOT NULL check: without it the embedded
     # engine (Sail 0.7.2) evaluates the check on rows the filter removes.
-    return entered.unionByName(exited).repartition("app_id", "segment_id")
+    return (seen.where(F.col("_now") != F.col("_before"))
+            .select(*keys, F.when(F.col("_now") == 1, F.lit("entered")).otherwise(F.lit("exited")).alias("change"))
+            .repartition("app_id", "segment_id"))
+
 
 def write_partition(df: DataFrame, table: Table, root: str, ds: dt.date) -> None:
     """Replaces the ds partition of ``table`` with ``df`` (adds the ds column)."""

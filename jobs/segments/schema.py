@@ -8,6 +8,7 @@ from pathlib import Path as FsPath
 
 import jsonschema
 
+from jobs.segments.conforms import compile_schema
 from jobs.segments.errors import DefinitionError, did_you_mean, quote
 from jobs.segments.load import Document, render_path
 
@@ -32,6 +33,12 @@ def segment_schema() -> dict:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(segment_schema())
+
+
+@cache
+def _conforms():
+    """The schema compiled once to a yes/no check (see ``conforms``)."""
+    return compile_schema(segment_schema())
 
 
 def _kind(value: object) -> str:
@@ -106,6 +113,8 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
 
 def schema_errors(doc: Document) -> list[DefinitionError]:
     """Every schema problem of one document, each located at the offending key or value."""
+    if _conforms()(doc.data):  # the common case; jsonschema only to locate and word the problems
+        return []
     found: list[DefinitionError] = []
     for err in _validator().iter_errors(doc.data):
         found.extend(_errors_for(doc, err))
