@@ -17,8 +17,11 @@ log = logging.getLogger(__name__)
 SESSION_CONF = {
     # All dates in the product are UTC dates of epoch-millisecond times.
     "spark.sql.session.timeZone": "UTC",
-    # PySpark otherwise tries to import IPython on every Column call to record call sites:
-    # ~4 ms each, which dominates compiling a hundred segments.
+}
+# Speed-ups a server may refuse (JVM Spark treats this one as a static config set at start):
+# PySpark otherwise tries to import IPython on every Column call to record call sites,
+# ~4 ms each, which dominates compiling a hundred segments.
+OPTIONAL_SESSION_CONF = {
     "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
 
@@ -43,10 +46,17 @@ class EmbeddedEngine:
 def connect(url: str) -> SparkSession:
     """Opens a Spark Connect session on ``url`` with the product's session settings."""
     # create(), not getOrCreate(): the latter returns any session already open in the process,
-    # whatever its URL, so a job could silently run on another engine.
-    spark = SparkSession.builder.remote(url).create()
+    # whatever its URL, so a job could silently run on another engine. PySpark's own local
+    # server (``local[N]``, JVM Spark) only supports getOrCreate().
+    builder = SparkSession.builder.remote(url)
+    spark = builder.getOrCreate() if url.startswith("local") else builder.create()
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
+    for key, value in OPTIONAL_SESSION_CONF.items():
+        try:
+            spark.conf.set(key, value)
+        except Exception as error:  # noqa: BLE001 - the server's refusal only costs speed
+            log.debug("server kept its own %s: %s", key, str(error).splitlines()[0])
     return spark
 
 
