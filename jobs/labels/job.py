@@ -1,0 +1,91 @@
+"""Label entry points: read the snapshot and compact silver state, build, check, write gold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.delta_io import ensure_table, read_table, replace_partition
+from jobs.labels.build import user_labels
+from jobs.labels.checks import LabelCheckError, label_problems
+from jobs.labels.country import country_lookup
+from jobs.labels.windows import MAX_WINDOW_DAYS, in_window
+from jobs.silver.alltime import ALLTIME_EVENTS, add_alltime, alltime_increment
+from jobs.silver.job import closed_date, latest_state_date, read_state, rebuild_silver
+from jobs.tables import (
+    BRONZE_USERS,
+    GOLD_USER_LABELS,
+    SILVER_USER_DAILY_ACTIVITY,
+    SILVER_USER_DAILY_EVENTS,
+    SILVER_USER_DAILY_PLATFORMS,
+)
+
+log = logging.getLogger(__name__)
+
+# Events the windowed labels read (everything else in the daily table is for segments).
+WINDOW_EVENTS = (
+    "pairing_end", "voice_control", "panel_control", "coupon_received", "mall_visit", "mall_browse",
+    "mall_item_tap", "mall_favorite", "mall_add_cart", "mall_order_placed", "mall_order_paid",
+)  # fmt: skip
+
+
+class MissingSnapshotError(RuntimeError):
+    """There is no user snapshot for the run date."""
+
+
+def alltime_totals(spark: SparkSession, root: str, ds: dt.date) -> DataFrame:
+    """All-time counters at ``ds``: the newest state at or before ds-3, plus the daily aggregates
+    after it (normally ds-2..ds; all of them when there is no state yet)."""
+    as_of = latest_state_date(spark, root, closed_date(ds))
+    daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root).where(
+        (F.col("event_date") <= F.lit(ds)) & F.col("event").isin(list(ALLTIME_EVENTS))
+    )
+    if as_of is not None:
+        daily = daily.where(F.col("event_date") > F.lit(as_of))
+    return add_alltime(read_state(spark, root, as_of), alltime_increment(daily, as_of, ds))
+
+
+def build_labels(spark: SparkSession, root: str, ds: dt.date) -> None:
+    """Writes the ``ds`` partition of gold.user_labels from the ds snapshot and silver (built for ds).
+
+    Raises:
+        MissingSnapshotError: no bronze.users snapshot for ``ds``.
+        LabelCheckError: the computed table breaks an invariant (nothing is written).
+    """
+    users = read_table(spark, BRONZE_USERS, root).where(F.col("dt") == F.lit(ds))
+    if not users.limit(1).collect():
+        raise MissingSnapshotError(f"no bronze.users snapshot for {ds}: ingest it before building labels")
+    for table in (SILVER_USER_DAILY_EVENTS, SILVER_USER_DAILY_ACTIVITY, SILVER_USER_DAILY_PLATFORMS):
+        ensure_table(spark, table, root)
+
+    def window(table):
+        return read_table(spark, table, root).where(in_window(ds, MAX_WINDOW_DAYS))
+
+    daily = window(SILVER_USER_DAILY_EVENTS).where(F.col("event").isin(list(WINDOW_EVENTS))).cache()
+    labels = user_labels(
+        users,
+        daily,
+        window(SILVER_USER_DAILY_ACTIVITY),
+        window(SILVER_USER_DAILY_PLATFORMS),
+        alltime_totals(spark, root, ds),
+        country_lookup(spark),
+        ds,
+    ).cache()
+    try:
+        problems = label_problems(labels)
+        if problems:
+            raise LabelCheckError(f"gold.user_labels {ds} not written: " + "; ".join(problems))
+        replace_partition(labels, GOLD_USER_LABELS, root, {"ds": ds})
+    finally:
+        labels.unpersist()
+        daily.unpersist()
+    log.info("gold.user_labels %s written", ds)
+
+
+def rebuild_labels(spark: SparkSession, root: str, ds: dt.date) -> None:
+    """From scratch: recomputes silver for every date up to ``ds`` from bronze, then labels for ds."""
+    rebuild_silver(spark, root, ds)
+    build_labels(spark, root, ds)
