@@ -30,7 +30,8 @@ class EmbeddedEngine:
     """An in-process Sail Spark Connect server bound to loopback on a free port."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("RUST_LOG", "warn")  # Sail logs every session at INFO otherwise
+        # Sail logs every session at INFO and every no-op hint or persist at WARN otherwise.
+        os.environ.setdefault("RUST_LOG", "error")
         from pysail.spark import SparkConnectServer  # imported late: only the embedded path needs it
 
         self._server = SparkConnectServer("127.0.0.1", 0)
