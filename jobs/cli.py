@@ -253,7 +253,12 @@ def _date(text: str) -> dt.date:
 
 
 def main() -> None:
-    app()
+    """Runs the CLI; a missing input (folder, table, snapshot) is reported in one line, exit 2."""
+    try:
+        app()
+    except FileNotFoundError as error:
+        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -157,3 +157,21 @@ def replace_range(df: DataFrame, table: Table, root: str, column: str, first: dt
         raise PartitionMismatchError(f"cannot replace {sql} of {table.name}: a row holds {stray[0].asDict()}")
     ensure_table(df.sparkSession, table, root)
     df.write.format("delta").mode("overwrite").option("replaceWhere", sql).save(table.location(root))
+
+
+def read_arrow(table: Table, root: str, *, columns: list[str] | None = None, filters: list | None = None):
+    """Reads the current version of a table with delta-rs (no engine), as a pyarrow Table.
+
+    Raises:
+        FileNotFoundError: the table does not exist under ``root``.
+    """
+    from deltalake import DeltaTable
+
+    from jobs.storage import storage_options
+
+    location = table.location(root)
+    try:
+        delta = DeltaTable(location, storage_options=storage_options(root))
+    except Exception as error:  # delta-rs raises TableNotFoundError for a missing table
+        raise FileNotFoundError(f"{table.name} does not exist under {root} ({location})") from error
+    return delta.to_pyarrow_table(columns=columns, filters=filters)

@@ -69,17 +69,10 @@ def format_report(reports: list[IngestReport]) -> str:
 def recorded_reports(root: str, first: datetime.date, last: datetime.date) -> list[IngestReport]:
     """The reconciliations recorded in ``bronze.ingest_runs`` for arrival dates in [first, last],
     read with delta-rs (no Spark), ordered by date then feed (users before events)."""
-    from deltalake import DeltaTable
-
-    from jobs.storage import storage_options
+    from jobs.delta_io import read_arrow
     from jobs.tables import INGEST_RUNS
 
-    location = INGEST_RUNS.location(root)
-    try:
-        table = DeltaTable(location, storage_options=storage_options(root))
-    except Exception as error:  # delta-rs raises TableNotFoundError for a missing table
-        raise FileNotFoundError(f"no ingestion has been recorded under {root} ({location})") from error
-    rows = table.to_pyarrow_table(filters=[("dt", ">=", first), ("dt", "<=", last)]).to_pylist()
+    rows = read_arrow(INGEST_RUNS, root, filters=[("dt", ">=", first), ("dt", "<=", last)]).to_pylist()
     reports = [
         IngestReport(
             feed=row["feed"],

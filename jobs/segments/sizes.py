@@ -7,18 +7,12 @@ import datetime as dt
 
 def segment_sizes(root: str, first: dt.date, last: dt.date) -> list[dict]:
     """Rows of ``gold.segment_runs`` for ds in [first, last]: app_id, segment_id, ds, status, member_count."""
-    from deltalake import DeltaTable
-
-    from jobs.storage import storage_options
+    from jobs.delta_io import read_arrow
     from jobs.tables import GOLD_SEGMENT_RUNS
 
-    location = GOLD_SEGMENT_RUNS.location(root)
-    try:
-        table = DeltaTable(location, storage_options=storage_options(root))
-    except Exception as error:  # delta-rs raises TableNotFoundError for a missing table
-        raise FileNotFoundError(f"no segment run has been recorded under {root} ({location})") from error
     columns = ["app_id", "segment_id", "ds", "status", "member_count"]
-    rows = table.to_pyarrow_table(columns=columns, filters=[("ds", ">=", first), ("ds", "<=", last)]).to_pylist()
+    filters = [("ds", ">=", first), ("ds", "<=", last)]
+    rows = read_arrow(GOLD_SEGMENT_RUNS, root, columns=columns, filters=filters).to_pylist()
     return sorted(rows, key=lambda r: (r["app_id"], r["segment_id"], r["ds"]))
 
 

@@ -1,0 +1,59 @@
+"""The `lakehouse` command through its real entry point: output, exit codes, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def lakehouse(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_generate_ingest_and_reconcile(tmp_path):
+    root = str(tmp_path / "lake")
+    gen = lakehouse("generate", "--users", "60", "--days", "2", "--end", "2026-06-30", "--root", root)
+    assert gen.returncode == 0, gen.stderr
+    assert "event lines" in gen.stdout and "faults injected" in gen.stdout
+
+    ingest = lakehouse("ingest", "2026-06-29", "--to", "2026-06-30", "--root", root)
+    assert ingest.returncode == 0, ingest.stderr
+
+    out = lakehouse("reconcile", "2026-06-29", "--to", "2026-06-30", "--root", root)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["feed", "dt", "files", "lines_read", "accepted", "duplicates", "quarantined", "reconciles"]
+    runs = [line.split() for line in lines if line.startswith(("users", "events"))]
+    assert [(r[0], r[1], r[-1]) for r in runs] == [
+        ("users", "2026-06-29", "yes"), ("events", "2026-06-29", "yes"),
+        ("users", "2026-06-30", "yes"), ("events", "2026-06-30", "yes"),
+    ]  # fmt: skip
+    assert ingest.stdout.count(" yes") == 4
+
+
+def test_validate_exit_codes():
+    assert lakehouse("validate").returncode == 0
+    bad = lakehouse("validate", "--defs", "tests/fixtures/segments/invalid_defs")
+    assert bad.returncode == 1
+    assert "smartlife/typos.yaml:7:28: unknown label 'has_gatway'" in bad.stdout
+    assert "did you mean: has_gateway" in bad.stdout
+    missing = lakehouse("validate", "--defs", "no/such/folder")
+    assert missing.returncode == 2
+
+
+def test_a_bad_date_is_a_usage_error():
+    out = lakehouse("reconcile", "2026-13-01")
+    assert out.returncode == 2
+    assert "not a date (expected YYYY-MM-DD): '2026-13-01'" in out.stderr
+
+
+def test_a_missing_table_is_one_line_not_a_traceback(tmp_path):
+    out = lakehouse("sizes", "2026-06-30", "--root", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        f"error: gold.segment_runs does not exist under {tmp_path} ({tmp_path}/gold/segment_runs)"
+    )
+    assert "Traceback" not in out.stderr
