@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from jobs.dates import parse_date
 from jobs.settings import DEFAULT_ROOT, Settings, normalize_root
@@ -78,6 +80,19 @@ def ingest_feed(feed: str, ds: str) -> dict:
     }
 
 
+@contextmanager
+def _report_logged(table: str, ds: str) -> Iterator[None]:
+    """Logs the quality report of a blocked publication; the ``PublicationBlocked`` itself
+    propagates unchanged, so the task fails with exactly its message."""
+    from jobs.publish import PublicationBlocked
+
+    try:
+        yield
+    except PublicationBlocked as blocked:
+        log.error("%s %s blocked by the quality gates; quality report: %s", table, ds, blocked.report_path)
+        raise
+
+
 def segment_defs_dir() -> str:
     """The segment definitions folder: the Airflow Variable, env ``SEGMENT_DEFS``, or the
     ``segment_defs/`` folder shipped next to the ``jobs`` package."""
@@ -88,7 +103,13 @@ def segment_defs_dir() -> str:
 
 
 def build_labels_for(ds: str) -> None:
-    """Silver for the event dates ds-3..ds, then the ds partition of the label table."""
+    """Silver for the event dates ds-3..ds, then the ds partition of the label table, through
+    write-audit-publish.
+
+    Raises:
+        PublicationBlocked: a critical quality check failed; its message (table, column, check,
+            observed value, bound, report path) is the task's error. Readers keep the previous ds.
+    """
     from jobs.engine import spark_session
     from jobs.labels import build_labels
     from jobs.silver import build_silver
@@ -97,21 +118,27 @@ def build_labels_for(ds: str) -> None:
     day = parse_date(ds)
     with spark_session(settings) as spark:
         build_silver(spark, settings.lakehouse_root, day)
-        build_labels(spark, settings.lakehouse_root, day)
+        with _report_logged("gold.user_labels", ds):
+            result = build_labels(spark, settings.lakehouse_root, day)
+    log.info("gold.user_labels %s published; quality report: %s", ds, result.report_path)
 
 
 def evaluate_segments_for(ds: str) -> dict[str, int]:
     """Evaluates every segment definition for ds; returns member counts of published segments.
 
     Raises:
+        PublicationBlocked: a critical quality check of the staged membership failed: nothing of
+            ds is published (runs are recorded ``blocked``); its message is the task's error.
         RuntimeError: naming every segment whose run failed (the others are published).
     """
     from jobs.engine import spark_session
     from jobs.segments import evaluate_segments
 
     settings = resolve_settings()
-    with spark_session(settings) as spark:
+    with spark_session(settings) as spark, _report_logged("gold.segment_membership", ds):
         runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir())
+    for report in sorted({r.report_path for r in runs if r.report_path}):
+        log.info("segments %s published; quality report: %s", ds, report)
     sizes = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs if r.member_count is not None}
     for name, size in sorted(sizes.items()):
         log.info("segment %s on %s: %d members", name, ds, size)

@@ -225,6 +225,38 @@ def write_audit_publish(
     started = _now()
     suites, bounds = load_suites(), load_bounds()  # a broken suite file fails before anything is written
     staged = [stage(df, table, root, ds) for table, df in pairs]
+    return audit_publish(spark, staged, root, ds, run_id=run_id, context=context, suites=suites, bounds=bounds,
+                         started=started)
+
+
+def audit_publish(
+    spark: SparkSession,
+    staged: Sequence[Staged],
+    root: str,
+    ds: dt.date,
+    *,
+    run_id: str | None = None,
+    context: Mapping[str, DataFrame] | None = None,
+    suites=None,
+    bounds=None,
+    started: dt.datetime | None = None,
+) -> PublicationResult:
+    """The second half of ``write_audit_publish``: audits already staged partitions (one report,
+    one run id), then publishes all of them in the given order or none.
+
+    For jobs that need the staged rows before they are published (e.g. the segment job computes
+    member counts and the change feed from the staged membership, see ``read_staged``).
+
+    Raises:
+        PublicationBlocked: as ``write_audit_publish``.
+    """
+    names = [s.table.name for s in staged]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a table is listed twice: {names}")
+    run_id = run_id or new_run_id(ds)
+    started = started or _now()
+    suites = suites if suites is not None else load_suites()
+    bounds = bounds if bounds is not None else load_bounds()
     audits = [_audit(spark, s, root, run_id, context, suites, bounds, started) for s in staged]
     checks = [c for a in audits for c in a.checks]
     record_checks(spark, root, checks)
@@ -275,6 +307,11 @@ def _now() -> dt.datetime:
 
 def _version(path: str) -> int:
     return DeltaTable(path, storage_options=storage_options(path)).version()
+
+
+def read_staged(spark: SparkSession, staged: Staged, root: str) -> DataFrame:
+    """The staged ds partition exactly as it will be audited and published (the pinned version)."""
+    return _read_staged(spark, staged, root)
 
 
 def _read_staged(spark: SparkSession, staged: Staged, root: str) -> DataFrame:

@@ -53,7 +53,8 @@ def user(uid: str, app_id: str = APP, dt_: dt.date = DS, **cols):
 
 
 def write_inputs(spark, root, labels=(), dailies=(), users=(), ds: dt.date = DS):
-    """Writes the given rows as the ds partition of labels / the daily aggregates / the user snapshot."""
+    """Writes the given rows as the ds partition of labels / the daily aggregates / the user snapshot
+    (without ``users``: a snapshot of exactly the labelled users, as the label job would have read)."""
     replace_partition(spark.createDataFrame(list(labels), GOLD_USER_LABELS.schema), GOLD_USER_LABELS, root, {"ds": ds})
     if dailies:
         df = spark.createDataFrame(list(dailies), SILVER_USER_DAILY_EVENTS.schema)
@@ -63,5 +64,11 @@ def write_inputs(spark, root, labels=(), dailies=(), users=(), ds: dt.date = DS)
         from jobs.delta_io import ensure_table
 
         ensure_table(spark, SILVER_USER_DAILY_EVENTS, root)
-    if users:
-        replace_partition(spark.createDataFrame(list(users), BRONZE_USERS.schema), BRONZE_USERS, root, {"dt": ds})
+    if not users:
+        # The label job builds labels from the snapshot of ds: the quality gate of the segment job
+        # checks members against it, so the snapshot is the labelled users unless given.
+        names = [f.name for f in GOLD_USER_LABELS.schema.fields]
+        users = [user(r[names.index("uid")], app_id=r[names.index("app_id")], dt_=ds,
+                      user_type=r[names.index("user_type")], accept_marketing=r[names.index("accept_marketing")])
+                 for r in labels]
+    replace_partition(spark.createDataFrame(list(users), BRONZE_USERS.schema), BRONZE_USERS, root, {"dt": ds})

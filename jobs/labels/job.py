@@ -8,11 +8,12 @@ import logging
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.delta_io import ensure_table, read_table, replace_partition
+from jobs.delta_io import ensure_table, read_table
 from jobs.labels.build import user_labels
 from jobs.labels.checks import LabelCheckError, label_problems
 from jobs.labels.country import country_lookup
 from jobs.labels.windows import MAX_WINDOW_DAYS, in_window
+from jobs.publish import PublicationResult, write_audit_publish
 from jobs.silver.alltime import ALLTIME_EVENTS, add_alltime, alltime_increment
 from jobs.silver.job import closed_date, latest_state_date, read_state, rebuild_silver
 from jobs.tables import (
@@ -48,12 +49,19 @@ def alltime_totals(spark: SparkSession, root: str, ds: dt.date) -> DataFrame:
     return add_alltime(read_state(spark, root, as_of), alltime_increment(daily, as_of, ds))
 
 
-def build_labels(spark: SparkSession, root: str, ds: dt.date) -> None:
-    """Writes the ``ds`` partition of gold.user_labels from the ds snapshot and silver (built for ds).
+def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResult:
+    """Publishes the ``ds`` partition of gold.user_labels from the ds snapshot and silver (built for ds),
+    through write-audit-publish (``jobs.publish``): staged, audited with ``expectations/user_labels.yml``
+    and the size bounds, then published.
+
+    Returns:
+        the publication (report path, warnings).
 
     Raises:
         MissingSnapshotError: no bronze.users snapshot for ``ds``.
-        LabelCheckError: the computed table breaks an invariant (nothing is written).
+        LabelCheckError: the computed table breaks an invariant (nothing is staged or written).
+        PublicationBlocked: a critical check of the staged partition failed (nothing is published;
+            readers keep the previous published ds).
     """
     users = read_table(spark, BRONZE_USERS, root).where(F.col("dt") == F.lit(ds))
     if not users.limit(1).collect():
@@ -78,14 +86,17 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> None:
         problems = label_problems(labels)
         if problems:
             raise LabelCheckError(f"gold.user_labels {ds} not written: " + "; ".join(problems))
-        replace_partition(labels, GOLD_USER_LABELS, root, {"ds": ds})
+        # Write-audit-publish: staged, audited with the user_labels suite, then published in one
+        # commit; a failed critical check raises PublicationBlocked and readers keep the previous ds.
+        result = write_audit_publish(spark, [(GOLD_USER_LABELS, labels)], root, ds)
     finally:
         labels.unpersist()
         daily.unpersist()
-    log.info("gold.user_labels %s written", ds)
+    log.info("gold.user_labels %s published; quality report: %s", ds, result.report_path)
+    return result
 
 
-def rebuild_labels(spark: SparkSession, root: str, ds: dt.date) -> None:
+def rebuild_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResult:
     """From scratch: recomputes silver for every date up to ``ds`` from bronze, then labels for ds."""
     rebuild_silver(spark, root, ds)
-    build_labels(spark, root, ds)
+    return build_labels(spark, root, ds)

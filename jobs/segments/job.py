@@ -1,9 +1,13 @@
 """Entry point of the segment job: evaluates every definition for one ds and publishes the outputs.
 
 Stages: read (definitions, labels of ds, daily aggregates, user snapshot for imports, run
-history) -> transform (one wide pass, see ``evaluate``) -> write (membership, changes, runs,
-import failures; each replaces its ds partition, so a re-run gives the same tables).
-A definition with errors fails alone: its run row says why and every other segment publishes.
+history) -> transform (one wide pass, see ``evaluate``) -> write-audit-publish (``jobs.publish``):
+membership is staged, counts and the change feed (against each segment's previous published ds)
+come from the staged rows, changes and import failures are staged too, all are audited with the
+membership suite and published (each replaces its ds partition, so a re-run gives the same
+tables); then the runs. A definition with errors fails alone: its run row says why and every
+other segment publishes. A failed critical check publishes nothing of ds: every evaluated segment
+gets a ``blocked`` run row with the failing checks as reason, then ``PublicationBlocked`` is raised.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from jobs.segments.evaluate import (
 from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
 from jobs.segments.imports import FAILURE_SCHEMA, lines_frame, parse_import, resolve_imports
 from jobs.segments.model import PREDEFINED_APP, Segment
-from jobs.segments.outputs import FAILED, PUBLISHED, RunRecord, changes, runs_frame, write_partition
+from jobs.publish import PublicationBlocked, audit_publish, new_run_id, read_staged, stage
+from jobs.quality.datasets import SEGMENTS
+from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RunRecord, changes, runs_frame
 from jobs.segments.validate import check_definitions
 from jobs.tables import (
     BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS,
@@ -121,8 +127,10 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
         One run record per (app, segment): published with its member count, or failed with the reason.
 
     Raises:
-        LabelsMissingError: the label table has no rows for ds.
+        LabelsMissingError: the label table has no (published) rows for ds.
         FileNotFoundError: ``defs_dir`` is not a folder.
+        PublicationBlocked: a critical check of the staged membership failed; nothing of ds was
+            published and the runs of ds are recorded as ``blocked`` (raised after recording).
     """
     ds = _as_date(ds)
     started = _now()
@@ -178,37 +186,86 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
     members = memberships(wide, compiled)
     if fixed_members is not None:
         members = members.unionByName(fixed_members)
-    write_partition(members, GOLD_SEGMENT_MEMBERSHIP, root, ds)
-    written = read_table(spark, GOLD_SEGMENT_MEMBERSHIP, root).where(F.col("ds") == F.lit(ds))
+    # Write-audit-publish: membership is staged first (readers never see it); counts and the change
+    # feed come from exactly the staged rows; all of ds is audited, then published together.
+    run_id = new_run_id(ds)
+    staged_members = stage(members.withColumn("ds", F.lit(ds)), GOLD_SEGMENT_MEMBERSHIP, root, ds)
+    written = read_staged(spark, staged_members, root)
     counts = {(r.app_id, r.segment_id): r["count"] for r in written.groupBy("app_id", "segment_id").count().collect()}
 
     published = [(app if s.app_id == PREDEFINED_APP else s.app_id, s) for s in valid if s.key not in failures
                  for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id])]
+    # history holds published runs only, so "before" is each segment's previous PUBLISHED ds
     before = {(app, s.id): history[(app, s.id)]["ds"] for app, s in published if (app, s.id) in history}
-    write_partition(changes(written, previous_members(spark, root, before)), GOLD_SEGMENT_CHANGES, root, ds)
+    change_feed = changes(written, previous_members(spark, root, before)).withColumn("ds", F.lit(ds))
     if import_failures is not None:
-        write_partition(import_failures.select("app_id", "segment_id", "source_file", "line", "value", "reason"),
-                        GOLD_SEGMENT_IMPORT_FAILURES, root, ds)
+        rejected = import_failures.select("app_id", "segment_id", "source_file", "line", "value", "reason")
     else:
-        write_partition(spark.createDataFrame([], GOLD_SEGMENT_IMPORT_FAILURES.schema).drop("ds"),
-                        GOLD_SEGMENT_IMPORT_FAILURES, root, ds)
+        rejected = spark.createDataFrame([], GOLD_SEGMENT_IMPORT_FAILURES.schema).drop("ds")
+    staged = [
+        stage(change_feed, GOLD_SEGMENT_CHANGES, root, ds),
+        stage(rejected.withColumn("ds", F.lit(ds)), GOLD_SEGMENT_IMPORT_FAILURES, root, ds),
+        staged_members,  # last: readers poll membership
+    ]
+    rules = spark.createDataFrame([(app, s.id, bool(s.consent_required)) for app, s in published],
+                                  "app_id string, segment_id string, consent_required boolean")
+    try:
+        publication = audit_publish(spark, staged, root, ds, run_id=run_id, context={SEGMENTS: rules})
+    except PublicationBlocked as blocked:
+        finished = _now()
+        records = [RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None, BLOCKED,
+                             _blocked_reason(blocked, app, s.id), s.file, started, finished, ds,
+                             blocked.report_path)
+                   for app, s in published]
+        _write_runs(spark, root, ds, records + _failed_records(
+            program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds))
+        log.error("segments of %s blocked; quality report: %s", ds, blocked.report_path)
+        raise
+    log.info("segments of %s published; quality report: %s", ds, publication.report_path)
 
     finished = _now()
     records = [
         RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash,
                   kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
-                  counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds)
+                  counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds,
+                  publication.report_path)
         for app, s in published
     ]
+    records += _failed_records(program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds)
+    records = _write_runs(spark, root, ds, records)
+    log.info("segments of %s: %d published, %d failed", ds, sum(r.status == PUBLISHED for r in records),
+             sum(r.status == FAILED for r in records))
+    return records
+
+
+def _failed_records(program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds):
+    """Run records of the segments whose definition (or import) failed, and of unbuilt ones."""
+    records = []
     failed = [(s, failures[s.key]) for s in valid if s.key in failures] + [(s, file_failures[s.file]) for s in invalid]
     for s, reason in failed:
         for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id]):
             records.append(RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None,
                                      FAILED, reason, s.file, started, finished, ds))
-    records += unbuilt_runs(program, errors, apps, started, finished, ds)
-    records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())  # first record per key wins
+    return records + unbuilt_runs(program, errors, apps, started, finished, ds)
+
+
+def _write_runs(spark: SparkSession, root: str, ds: dt.date, records: list[RunRecord]) -> list[RunRecord]:
+    """Replaces the ds partition of gold.segment_runs with ``records`` (first record per key wins)."""
+    records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())
     records.sort(key=lambda r: (r.app_id, r.segment_id))
     replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})
-    log.info("segments of %s: %d published, %d failed", ds, sum(r.status == PUBLISHED for r in records),
-             sum(r.status == FAILED for r in records))
     return records
+
+
+def _blocked_reason(blocked: PublicationBlocked, app_id: str, segment_id: str) -> str:
+    """The failed checks that blocked ds: this segment's own first, then the others (the whole ds is blocked)."""
+    own = [f for f in blocked.failures if dict(f.scope).get("app_id") == app_id
+           and dict(f.scope).get("segment_id") == segment_id]
+    others = [f for f in blocked.failures if f not in own]
+    lines = [f.line() for f in own]
+    if others:
+        lines.append(f"publication of {blocked.ds.isoformat()} blocked by {len(blocked.failures)} failed check(s):")
+        lines += [f"- {f.line()}" for f in others]
+    if blocked.report_path:
+        lines.append(f"report: {blocked.report_path}")
+    return "\n".join(lines)

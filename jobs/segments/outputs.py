@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from jobs.delta_io import replace_partition
 from jobs.tables import GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS, Table
 
-PUBLISHED, FAILED = "published", "failed"
+PUBLISHED, FAILED, BLOCKED = "published", "failed", "blocked"
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class RunRecord:
     started_at: dt.datetime
     finished_at: dt.datetime
     ds: dt.date
+    report_path: str | None = None  # quality report of the run's audit (not a column of the table)
 
 
 def runs_frame(spark: SparkSession, records: list[RunRecord]) -> DataFrame:
