@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -254,11 +256,21 @@ def _date(text: str) -> dt.date:
 
 def main() -> None:
     """Runs the CLI; a missing input (folder, table, snapshot) is reported in one line, exit 2."""
+    code: int | str | None = 0
     try:
         app()
+    except SystemExit as done:
+        code = done.code
     except FileNotFoundError as error:
         Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
-        raise SystemExit(2) from None
+        code = 2
+    # Every table write is committed by now. Native threads of the in-process engine (Arrow and
+    # gRPC C++ pools) can abort the interpreter's teardown ("terminate called without an active
+    # exception", seen in about 1 of 3 `lakehouse run`s), turning a finished run into exit 134:
+    # flush and leave without that teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
 if __name__ == "__main__":
