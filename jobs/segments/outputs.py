@@ -8,8 +8,7 @@ from dataclasses import astuple, dataclass, fields
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.delta_io import replace_partition
-from jobs.tables import GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS, Table
+from jobs.tables import GOLD_SEGMENT_RUNS
 
 PUBLISHED, FAILED, BLOCKED = "published", "failed", "blocked"
 
@@ -67,15 +66,3 @@ def changes(current: DataFrame, previous: DataFrame) -> DataFrame:
             .select(*keys, F.when(F.col("_now") == 1, F.lit("entered")).otherwise(F.lit("exited")).alias("change"))
             .repartition("app_id", "segment_id"))
 
-
-def write_partition(df: DataFrame, table: Table, root: str, ds: dt.date) -> None:
-    """Replaces the ds partition of ``table`` with ``df`` (adds the ds column)."""
-    replace_partition(df.withColumn("ds", F.lit(ds)), table, root, {"ds": ds})
-
-
-def publish(spark: SparkSession, root: str, ds: dt.date, members: DataFrame, change_feed: DataFrame,
-            records: list[RunRecord]) -> None:
-    """Writes membership, changes and runs of ds (each replaces its ds partition)."""
-    write_partition(members, GOLD_SEGMENT_MEMBERSHIP, root, ds)
-    write_partition(change_feed, GOLD_SEGMENT_CHANGES, root, ds)
-    replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})
