@@ -50,3 +50,31 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_exit_status[-1])
+
+
+SAMPLE_DAYS = ("2026-06-27", "2026-06-28", "2026-06-29", "2026-06-30")
+
+
+@pytest.fixture(scope="session")
+def sample_lake(spark, tmp_path_factory):
+    """A lakehouse the whole pipeline ran on: 400 generated users (app `smartlife`, faults at
+    the default rates) over 5 days ending 2026-06-30, pipeline run for the last 4 days
+    (`SAMPLE_DAYS`) with the repository's `segment_defs`. Shared, read-only: tests that write
+    must copy it (`shutil.copytree`)."""
+    from jobs.bronze import ingest_date
+    from jobs.dates import parse_date
+    from jobs.generate import GeneratorConfig, generate
+    from jobs.labels import build_labels
+    from jobs.segments import evaluate_segments
+    from jobs.silver import build_silver
+
+    root = str(tmp_path_factory.mktemp("sample") / "lakehouse")
+    generate(GeneratorConfig(users=400, days=5, end=parse_date(SAMPLE_DAYS[-1]), seed=11), root)
+    ingest_date(spark, root, parse_date("2026-06-26"))
+    for text in SAMPLE_DAYS:
+        day = parse_date(text)
+        ingest_date(spark, root, day)
+        build_silver(spark, root, day)
+        build_labels(spark, root, day)
+        evaluate_segments(spark, root, day, "segment_defs")
+    return root
