@@ -137,6 +137,22 @@ def test_changes_against_previous_published_ds(spark, root, tmp_path):
         (DS, "u1", "entered"), (DS, "u2", "entered"), (DS2, "u2", "exited"), (DS2, "u3", "entered")}
 
 
+def test_a_deleted_member_leaves_the_change_feed_without_a_trace(spark, root, tmp_path):
+    # u2 is a member on DS; on DS2 the snapshot marks u2 deleted (no label row): u2 leaves the
+    # membership and, as a deleted user appears in no output, gets no `exited` row either. u3 is
+    # simply gone from the snapshot (not marked deleted): an ordinary exit.
+    defs = _defs(tmp_path, {"smartlife/gw.yaml": ONCE.replace("refresh: once\n", "") % "true"})
+    gw = [label(u, has_gateway=True) for u in ("u1", "u2", "u3")]
+    write_inputs(spark, root, gw, ds=DS)
+    evaluate_segments(spark, root, DS, defs)
+    write_inputs(spark, root, [label("u1", ds=DS2, has_gateway=True)], ds=DS2,
+                 users=[user("u1", dt_=DS2), user("u2", dt_=DS2, user_type="deleted")])
+    evaluate_segments(spark, root, DS2, defs)
+    rows = read_table(spark, GOLD_SEGMENT_CHANGES, root).where(f"ds = DATE'{DS2}'").collect()
+    assert {(r.uid, r.change) for r in rows} == {("u3", "exited")}
+    assert _members(spark, root, DS2) == {"gw_once": {("u1", None, None, None, None)}}
+
+
 GOOD = "id: {id}\napp_id: smartlife\nname: {id}\nrule: {{type: label, label: has_gateway, op: eq, value: true}}\n"
 
 

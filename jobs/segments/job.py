@@ -197,7 +197,11 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
                  for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id])]
     # history holds published runs only, so "before" is each segment's previous PUBLISHED ds
     before = {(app, s.id): history[(app, s.id)]["ds"] for app, s in published if (app, s.id) in history}
-    change_feed = changes(written, previous_members(spark, root, before)).withColumn("ds", F.lit(ds))
+    # Deleted users never appear in any output: a member deleted since leaves without an `exited` row.
+    deleted = (read_table(spark, BRONZE_USERS, root).where((F.col("dt") == F.lit(ds)) & (F.col("user_type") == "deleted"))
+               .select("app_id", "uid"))
+    earlier = previous_members(spark, root, before).join(deleted, ["app_id", "uid"], "left_anti")
+    change_feed = changes(written, earlier).withColumn("ds", F.lit(ds))
     if import_failures is not None:
         rejected = import_failures.select("app_id", "segment_id", "source_file", "line", "value", "reason")
     else:
