@@ -247,6 +247,156 @@ def preview(
     raise typer.Exit(1 if result.errors else 0)
 
 
+@app.command()
+def explain(
+    segment: Annotated[str, typer.Argument(help="The segment id.")],
+    uid: Annotated[str, typer.Argument(help="The user id.")],
+    ds: Annotated[Optional[str], typer.Option(help="Date [default: the latest published ds of the membership].")] = None,
+    app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
+    defs: DefsOption = "segment_defs",
+    root: RootOption = None,
+) -> None:
+    """Say why a user is or is not a member of a segment: each group, condition and observed value.
+
+    Exit status: 0 member or not, 1 definition errors, 2 unknown segment or uid.
+    """
+    from jobs.engine import spark_session
+    from jobs.segments.errors import DefinitionErrors, format_errors
+    from jobs.segments.explain import ExplainError, latest_published_ds, resolve_segment
+    from jobs.segments.explain import explain as run_explain
+    from jobs.segments.explain_format import format_explanation
+
+    settings = _settings(root)
+    day = _date(ds) if ds else None
+    try:
+        resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
+        day = day or latest_published_ds(settings.lakehouse_root)
+        with spark_session(settings) as spark:
+            result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
+    except ExplainError as error:
+        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except DefinitionErrors as errors:
+        console.print(format_errors(errors.errors), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    console.print(format_explanation(result), highlight=False, markup=False)
+
+
+def _reader_failed(error: Exception, code: int) -> typer.Exit:
+    """Prints a reader command's error (one ``error: ...`` line per line) to stderr; the exit to raise."""
+    lines = str(error).splitlines() or [str(error)]
+    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in lines), highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+AppOption = Annotated[str, typer.Option("--app", help="The app the segment belongs to.")]
+
+
+@app.command()
+def show(
+    segment: Annotated[str, typer.Argument(help="The segment id.")],
+    app_id: AppOption = "smartlife",
+    first: Annotated[Optional[str], typer.Option("--from", help="First ds of the size history [default: the first run].")] = None,
+    last: Annotated[Optional[str], typer.Option("--to", help="Last ds of the size history [default: the last run].")] = None,
+    defs: DefsOption = "segment_defs",
+    root: RootOption = None,
+) -> None:
+    """Show a segment's definition as written, its size and changes per day and its last run with its checks.
+
+    Exit status: 0 shown, 2 unknown segment (or a missing table or definitions folder).
+    """
+    from jobs.segments.published import SegmentLookupError
+    from jobs.segments.show import format_show, load_show
+
+    settings = _settings(root)
+    try:
+        shown = load_show(settings.lakehouse_root, defs, app_id, segment, _date(first) if first else None,
+                          _date(last) if last else None)
+    except SegmentLookupError as error:
+        raise _reader_failed(error, 2) from None
+    console.print(format_show(shown), highlight=False, markup=False)
+
+
+@app.command()
+def members(
+    segment: Annotated[str, typer.Argument(help="The segment id.")],
+    ds: Annotated[Optional[str], typer.Option(help="A published ds [default: the segment's latest published ds].")] = None,
+    page: Annotated[int, typer.Option(min=1, help="Page number (1-based).")] = 1,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Members per page.")] = 50,
+    show_email: Annotated[bool, typer.Option("--show-email", help="Print emails of imported members unmasked.")] = False,
+    app_id: AppOption = "smartlife",
+    root: RootOption = None,
+) -> None:
+    """List a segment's members on a published ds, one page at a time, ordered by uid.
+
+    Exit status: 0 listed, 1 the ds is not published for the segment, 2 unknown segment or page.
+    """
+    from jobs.segments.members import format_page, member_page
+    from jobs.segments.published import NotPublishedError, SegmentLookupError
+
+    settings = _settings(root)
+    try:
+        result = member_page(settings.lakehouse_root, app_id, segment, _date(ds) if ds else None, page, page_size)
+    except SegmentLookupError as error:
+        raise _reader_failed(error, 2) from None
+    except NotPublishedError as error:
+        raise _reader_failed(error, 1) from None
+    console.print(format_page(result, show_email), highlight=False, markup=False)
+
+
+@app.command()
+def export(
+    segments: Annotated[list[str], typer.Argument(help="One or more segment ids: one CSV each.")],
+    ds: Annotated[str, typer.Option(help="The published ds to export.")],
+    labels: Annotated[str, typer.Option(help="Label columns, comma-separated, e.g. country_en,platform.")],
+    out: Annotated[Optional[str], typer.Option(help="The zip to write [default: <segment>-<ds>.zip, or segments-<ds>.zip].")] = None,
+    app_id: AppOption = "smartlife",
+    root: RootOption = None,
+) -> None:
+    """Export segments of a published ds with chosen labels: a zip of <segment>.csv files and manifest.json.
+
+    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
+    """
+    from jobs.segments.export import ExportRefused, export_segments
+    from jobs.segments.published import NotPublishedError, SegmentLookupError
+
+    settings = _settings(root)
+    day = _date(ds)
+    target = out or (f"{segments[0]}-{day}.zip" if len(set(segments)) == 1 else f"segments-{day}.zip")
+    try:
+        content = export_segments(settings.lakehouse_root, app_id, segments, day, labels.split(","), target)
+    except SegmentLookupError as error:
+        raise _reader_failed(error, 2) from None
+    except (ExportRefused, NotPublishedError) as error:
+        raise _reader_failed(error, 1) from None
+    counts = ", ".join(f"{s['segment_id']} {s['row_count']:,} rows" for s in content["segments"])
+    console.print(f"wrote {target}: {counts} (ds {day}, labels {','.join(content['labels'])})",
+                  highlight=False, markup=False)
+
+
+@app.command()
+def report(
+    ds: Annotated[str, typer.Argument(help="The ds to report (YYYY-MM-DD).")],
+    days: Annotated[int, typer.Option(min=1, help="Days of size history shown, ending at ds.")] = 30,
+    out: Annotated[Optional[str], typer.Option(
+        help="Folder to write index.html and plotly.min.js into [default: <root>/reports/segments/<ds>].")] = None,
+    root: RootOption = None,
+) -> None:
+    """Write the HTML report of a ds: segment sizes over time, overlaps, entered/exited, checks and runs.
+
+    Static files (no server, no network): open index.html in a browser.
+    """
+    from jobs.report import build_report
+
+    settings = _settings(root)
+    try:
+        page = build_report(settings.lakehouse_root, _date(ds), days=days, out=out)
+    except LookupError as error:
+        console.print(f"error: {error}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"wrote {page}", highlight=False, markup=False)
+
+
 def _date(text: str) -> dt.date:
     try:
         return parse_date(text)

@@ -1,0 +1,126 @@
+"""What readers of a segment may see: its run history and the ds published for it.
+
+Shared by ``lakehouse show``, ``members`` and ``export``. Everything is read with delta-rs (no
+engine start). A ds is *published* for a segment when gold.publications records a published
+commit of gold.segment_membership for that ds and the segment's own run of that ds is
+``published`` (a failed segment has no members that day, a blocked ds was never committed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from jobs.segments.errors import did_you_mean
+
+PUBLISHED = "published"
+
+
+class SegmentLookupError(ValueError):
+    """The command names a segment, ds or label that does not exist (exit 2)."""
+
+
+class NotPublishedError(RuntimeError):
+    """The segment has no published members for the requested ds (exit 1)."""
+
+
+# --- pure ----------------------------------------------------------------------------------------
+
+def unknown_segment_message(segment_id: str, app_id: str, known: Iterable[str]) -> str:
+    """``unknown segment 'vip_imprt' for app smartlife; did you mean: vip_import?`` (as ``lakehouse explain``)."""
+    message = f"unknown segment {segment_id!r} for app {app_id}"
+    suggestion = did_you_mean(segment_id, sorted(set(known)))
+    return f"{message}; did you mean: {suggestion}?" if suggestion else message
+
+
+def published_ds(runs: Sequence[dict], membership_dates: Iterable[dt.date]) -> list[dt.date]:
+    """The ds (sorted) whose run of this segment is published and whose membership was committed.
+
+    Args:
+        runs: the segment's rows of gold.segment_runs (ds, status, ...).
+        membership_dates: ds with a published commit of gold.segment_membership.
+    """
+    committed = set(membership_dates)
+    return sorted(r["ds"] for r in runs if r["status"] == PUBLISHED and r["ds"] in committed)
+
+
+def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], ds: dt.date | None) -> dt.date:
+    """``ds`` if it is published for the segment; without a ds, the latest published one.
+
+    Raises:
+        NotPublishedError: ``ds`` is not published for the segment (or, without a ds, nothing is), e.g.
+            ``smartlife/vip_import has no published members on 2026-07-01 (its run of that ds is blocked);
+            latest published ds: 2026-06-30``.
+    """
+    if ds is None and published:
+        return published[-1]
+    if ds is not None and ds in published:
+        return ds
+    have = f"latest published ds: {published[-1].isoformat()}" if published else "no published ds yet"
+    if ds is None:
+        raise NotPublishedError(f"{segment} has no published members; {have}")
+    status = {r["ds"]: r["status"] for r in runs}.get(ds)
+    why = ("no run on that ds" if status is None
+           else f"its run of that ds is {status}" if status != PUBLISHED else "that ds is not published")
+    raise NotPublishedError(f"{segment} has no published members on {ds.isoformat()} ({why}); {have}")
+
+
+# --- I/O (delta-rs) ------------------------------------------------------------------------------
+
+def segment_runs(root: str, app_id: str, segment_id: str | None = None,
+                 first: dt.date | None = None, last: dt.date | None = None) -> list[dict]:
+    """Rows of gold.segment_runs of one app (and segment), sorted by segment and ds."""
+    from jobs.delta_io import read_arrow
+    from jobs.tables import GOLD_SEGMENT_RUNS
+
+    filters = [("app_id", "=", app_id)]
+    if segment_id is not None:
+        filters.append(("segment_id", "=", segment_id))
+    if first is not None:
+        filters.append(("ds", ">=", first))
+    if last is not None:
+        filters.append(("ds", "<=", last))
+    rows = read_arrow(GOLD_SEGMENT_RUNS, root, filters=filters).to_pylist()
+    return sorted(rows, key=lambda r: (r["segment_id"], r["ds"]))
+
+
+def membership_publications(root: str) -> list[dt.date]:
+    """The ds with a published commit of gold.segment_membership (from gold.publications), sorted."""
+    from jobs.delta_io import read_arrow
+    from jobs.tables import GOLD_PUBLICATIONS, GOLD_SEGMENT_MEMBERSHIP
+
+    filters = [("table_name", "=", GOLD_SEGMENT_MEMBERSHIP.name), ("status", "=", PUBLISHED)]
+    rows = read_arrow(GOLD_PUBLICATIONS, root, columns=["ds"], filters=filters)
+    return sorted(set(rows.column("ds").to_pylist()))
+
+
+def known_segment_ids(root: str, app_id: str) -> set[str]:
+    """Every segment id the run catalog has seen for the app."""
+    from jobs.delta_io import read_arrow
+    from jobs.tables import GOLD_SEGMENT_RUNS
+
+    rows = read_arrow(GOLD_SEGMENT_RUNS, root, columns=["segment_id"], filters=[("app_id", "=", app_id)])
+    return set(rows.column("segment_id").to_pylist())
+
+
+def segment_history(root: str, app_id: str, segment_id: str) -> list[dict]:
+    """Every run of the segment (gold.segment_runs rows, by ds).
+
+    Raises:
+        SegmentLookupError: the run catalog has never seen the segment (with a "did you mean").
+    """
+    runs = segment_runs(root, app_id, segment_id)
+    if not runs:
+        raise SegmentLookupError(unknown_segment_message(segment_id, app_id, known_segment_ids(root, app_id)))
+    return runs
+
+
+def published_run(root: str, runs: Sequence[dict], ds: dt.date | None) -> dict:
+    """The published run row of ``ds`` (default: the latest published ds) among a segment's ``runs``.
+
+    Raises:
+        NotPublishedError: ``ds`` is not published for the segment.
+    """
+    published = published_ds(runs, membership_publications(root))
+    chosen = choose_ds(f"{runs[0]['app_id']}/{runs[0]['segment_id']}", runs, published, ds)
+    return next(r for r in runs if r["ds"] == chosen)
