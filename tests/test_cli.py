@@ -57,3 +57,42 @@ def test_a_missing_table_is_one_line_not_a_traceback(tmp_path):
         f"error: gold.segment_runs does not exist under {tmp_path} ({tmp_path}/gold/segment_runs)"
     )
     assert "Traceback" not in out.stderr
+
+
+def _membership(root: str) -> list[tuple]:
+    from jobs.delta_io import read_arrow
+    from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
+
+    rows = read_arrow(GOLD_SEGMENT_MEMBERSHIP, root).to_pylist()
+    return sorted((r["ds"], r["app_id"], r["segment_id"], r["uid"] or "", r["email"] or "") for r in rows)
+
+
+def test_run_a_range_again_then_sizes_and_preview(sample_lake, tmp_path):
+    """`run` over the last two dates of a lakehouse the pipeline already ran on leaves the
+    membership as it was (re-runs are idempotent), prints the sizes table, and `sizes` and
+    `preview` read the result."""
+    import shutil
+
+    root = str(tmp_path / "lake")
+    shutil.copytree(sample_lake, root)
+    before = _membership(root)
+    out = lakehouse("run", "2026-06-29", "--to", "2026-06-30", "--root", root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _membership(root) == before
+    sizes = lakehouse("sizes", "2026-06-29", "--to", "2026-06-30", "--root", root)
+    assert sizes.returncode == 0, sizes.stderr
+    assert sizes.stdout.splitlines()[0].split() == ["segment", "06-29", "06-30"]
+    assert sizes.stdout in out.stdout  # `run` ends with the same table
+    counts = {}
+    for ds, app, segment, *_ in before:
+        counts[(ds.isoformat(), f"{app}/{segment}")] = counts.get((ds.isoformat(), f"{app}/{segment}"), 0) + 1
+    line = next(line for line in sizes.stdout.splitlines() if line.startswith("smartlife/gateway_owners "))
+    assert line.split()[1:] == [str(counts.get((d, "smartlife/gateway_owners"), 0)) for d in ("2026-06-29", "2026-06-30")]
+
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("id: draft\napp_id: smartlife\nname: Draft\nmarketing_consent: ignore\n"
+                     "rule: {type: label, label: has_gateway, op: eq, value: true}\n", encoding="utf-8")
+    preview = lakehouse("preview", str(draft), "--root", root)
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith("smartlife/draft on 2026-06-30: ")
+    assert "members (0 removed by the marketing consent rule)" in preview.stdout
