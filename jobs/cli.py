@@ -253,7 +253,7 @@ def preview(
 def explain(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
     uid: Annotated[str, typer.Argument(help="The user id.")],
-    ds: Annotated[Optional[str], typer.Option(help="Date [default: the latest published ds of the membership].")] = None,
+    ds: Annotated[Optional[str], typer.Option(help="Date [default: the segment's latest published ds].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
     defs: DefsOption = "segment_defs",
     root: RootOption = None,
@@ -264,7 +264,7 @@ def explain(
     """
     from jobs.engine import spark_session
     from jobs.segments.errors import DefinitionErrors, format_errors
-    from jobs.segments.explain import ExplainError, latest_published_ds, resolve_segment
+    from jobs.segments.explain import ExplainError, published_run_of, resolve_segment
     from jobs.segments.explain import explain as run_explain
     from jobs.segments.explain_format import format_explanation
 
@@ -272,7 +272,7 @@ def explain(
     day = _date(ds) if ds else None
     try:
         resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
-        day = day or latest_published_ds(settings.lakehouse_root)
+        day = published_run_of(settings.lakehouse_root, app_id, segment, day)["ds"]  # before the engine starts
         with spark_session(settings) as spark:
             result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
     except ExplainError as error:

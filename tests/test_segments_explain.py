@@ -171,8 +171,7 @@ def test_imported_deleted_executed_false_and_consent(spark, lake):
     assert _text(spark, lake, "vip", "o1") == """\
 smartlife/vip on 2026-03-10: uid o1 is a member
   imported list vip.csv: the uid is a member
-  consent: [held] accept_marketing = true (required)
-  note: refresh once: published members may be kept from an earlier ds"""
+  consent: [held] accept_marketing = true (required)"""
     assert _text(spark, lake, "vip", "d1") == """\
 smartlife/vip on 2026-03-10: uid d1 is NOT a member
   deleted user: never a member"""
@@ -233,3 +232,42 @@ def test_cli_on_the_sample_lake(sample_lake):
                              capture_output=True, text=True, cwd=REPO)
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == "error: unknown segment 'gateway_owner' for app smartlife; did you mean: gateway_owners?"
+
+
+def test_cli_prints_the_member_and_non_member_verbatim(lake):
+    root, defs = lake
+    for uid, expected in (("m1", MEMBER), ("o1", NON_MEMBER)):
+        out = subprocess.run([sys.executable, "-m", "jobs.cli", "explain", "two_groups", uid, "--ds", "2026-03-10",
+                              "--root", root, "--defs", defs], capture_output=True, text=True, cwd=REPO)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == expected + "\n"
+
+
+ONCE = {"id": "gw_once", "app_id": "smartlife", "name": "Gateway once", "refresh": "once",
+        "rule": {"type": "label", "label": "has_gateway", "op": "eq", "value": True}}
+
+
+def test_a_kept_once_segment_gives_the_published_verdict(spark, tmp_path):
+    # Day 1: m1 has a gateway and joins gw_once. Day 2: m1 no longer has one, but the segment is
+    # kept (refresh: once, definition unchanged): m1 is still published as a member, and explain
+    # says so while showing the rule failing on day 2.
+    import datetime as dt
+
+    root, defs = str(tmp_path / "lakehouse"), tmp_path / "defs"
+    (defs / "smartlife").mkdir(parents=True)
+    (defs / "smartlife" / "gw_once.yaml").write_text(json.dumps(ONCE), encoding="utf-8")
+    day2 = DS + dt.timedelta(days=1)
+    write_inputs(spark, root, [label("m1", has_gateway=True)], ds=DS)
+    evaluate_segments(spark, root, DS, str(defs))
+    write_inputs(spark, root, [label("m1", ds=day2, has_gateway=False)], ds=day2)
+    evaluate_segments(spark, root, day2, str(defs))
+    assert format_explanation(explain(spark, root, "gw_once", "m1", str(defs), "smartlife")) == """\
+smartlife/gw_once on 2026-03-11: uid m1 is a member
+  group 1 of 1: failed
+    [failed] has_gateway = false (needs = true)
+  consent: [held] accept_marketing = true (required)
+  note: refresh once: the published verdict is kept from 2026-03-10; the conditions above are evaluated on 2026-03-11"""
+    with pytest.raises(ExplainError) as absent:
+        explain(spark, root, "gw_once", "m1", str(defs), "smartlife", day2 + dt.timedelta(days=1))
+    assert str(absent.value) == (
+        "smartlife/gw_once has no published members on 2026-03-12 (no run on that ds); latest published ds: 2026-03-11")

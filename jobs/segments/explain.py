@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
@@ -62,6 +62,10 @@ class Explanation:
         accept_marketing: the user's label (None: not set).
         listed: for an imported segment, whether the uid is among the members the list resolves to.
         deleted: the user is deleted on ds (never a member).
+        kept_from: for a ``refresh: once`` segment kept from an earlier ds, that ds: ``member`` is
+            then the published verdict and ``rule`` the rule evaluated on ds.
+        definition_changed: the definition differs from the one the published run used:
+            ``member`` is the published verdict and ``rule`` the current definition on ds.
     """
 
     app_id: str
@@ -73,6 +77,8 @@ class Explanation:
     accept_marketing: bool | None = None
     listed: bool | None = None
     deleted: bool = False
+    kept_from: dt.date | None = None
+    definition_changed: bool = False
 
 
 def explain(spark: SparkSession, root: str, segment_id: str, uid: str, defs_dir: str,
@@ -81,10 +87,11 @@ def explain(spark: SparkSession, root: str, segment_id: str, uid: str, defs_dir:
 
     Args:
         segment_id: a segment of ``app_id`` or a predefined one.
-        ds: the date; default the latest ds of the published membership.
+        ds: the date; default the segment's latest published ds. It must be published for the segment.
 
     Raises:
-        ExplainError: unknown segment, a uid without a label row on ds (and not deleted), no published ds.
+        ExplainError: unknown segment, a uid without a label row on ds (and not deleted), ds not
+            published for the segment.
         DefinitionErrors: the segment (or one it refers to) has definition errors.
     """
     return explain_users(spark, root, segment_id, [uid], defs_dir, app_id, ds)[uid]
@@ -96,7 +103,8 @@ def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[st
     from jobs.segments.job import run_imports
 
     program, target, needed = resolve_segment(defs_dir, app_id, segment_id)
-    ds = ds or latest_published_ds(root)
+    run = published_run_of(root, app_id, segment_id, ds)
+    ds = run["ds"]
     wanted = [F.lit(u) for u in uids]
     labels = read_table(spark, GOLD_USER_LABELS, root).where(
         (F.col("ds") == F.lit(ds)) & (F.col("app_id") == F.lit(app_id)) & F.col("uid").isin(wanted))
@@ -141,8 +149,16 @@ def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[st
         return Explanation(app_id, seg, ds, row["uid"], bool(row[columns[seg.key]]), rule,
                            row["accept_marketing"], listed)
 
-    return {u: Explanation(app_id, target, ds, u, False, deleted=True) if u in deleted else build(target, rows[u])
-            for u in uids}
+    explained = {u: Explanation(app_id, target, ds, u, False, deleted=True) if u in deleted else build(target, rows[u])
+                 for u in uids}
+    kept_from = run["evaluated_ds"] if run["evaluated_ds"] != ds else None
+    changed = run["definition_hash"] != target.definition_hash
+    if kept_from is None and not changed:
+        return explained
+    # The published verdict is not today's evaluation of today's definition: say what was published.
+    published = published_members(root, app_id, segment_id, ds)
+    return {u: replace(e, member=u in published and not e.deleted, kept_from=kept_from, definition_changed=changed)
+            for u, e in explained.items()}
 
 
 def resolve_segment(defs_dir: str, app_id: str, segment_id: str) -> tuple[Program, Segment, list[Segment]]:
@@ -214,18 +230,28 @@ def closure(program: Program, segment: Segment) -> list[Segment]:
     return list(out.values())
 
 
-def latest_published_ds(root: str) -> dt.date:
-    """The latest ds of the published segment membership (read with delta-rs, no engine).
+def published_run_of(root: str, app_id: str, segment_id: str, ds: dt.date | None) -> dict:
+    """The segment's published run of ds (default: its latest published ds), read with delta-rs.
 
     Raises:
-        ExplainError: nothing is published yet.
+        ExplainError: the segment has never run, or ds is not published for it (blocked, failed, absent).
     """
-    from jobs.publish import published_dates
+    from jobs.segments.published import NotPublishedError, SegmentLookupError, published_run, segment_history
 
-    dates = published_dates(GOLD_SEGMENT_MEMBERSHIP, root)
-    if not dates:
-        raise ExplainError(f"no published {GOLD_SEGMENT_MEMBERSHIP.name} under {root}: pass --ds")
-    return dates[-1]
+    try:
+        return published_run(root, segment_history(root, app_id, segment_id), ds)
+    except SegmentLookupError:
+        raise ExplainError(f"{app_id}/{segment_id} has no run in the run catalog yet: run the segment job first") from None
+    except NotPublishedError as error:
+        raise ExplainError(str(error)) from None
+
+
+def published_members(root: str, app_id: str, segment_id: str, ds: dt.date) -> set[str]:
+    """The uids of the segment's published membership of ds."""
+    from jobs.delta_io import read_arrow
+
+    filters = [("ds", "=", ds), ("app_id", "=", app_id), ("segment_id", "=", segment_id)]
+    return {u for u in read_arrow(GOLD_SEGMENT_MEMBERSHIP, root, columns=["uid"], filters=filters).column("uid").to_pylist() if u}
 
 
 def deleted_users(spark: SparkSession, root: str, app_id: str, ds: dt.date, uids: list[str]) -> set[str]:

@@ -45,8 +45,12 @@ def _body(expl: Explanation, indent: str) -> list[str]:
             for cond in conditions:
                 lines += _condition(cond, expl.ds, indent + STEP)
     lines.append(f"{indent}{_consent(expl)}")
-    if expl.segment.refresh == "once":
-        lines.append(f"{indent}note: refresh once: published members may be kept from an earlier ds")
+    if expl.kept_from is not None:
+        lines.append(f"{indent}note: refresh once: the published verdict is kept from {expl.kept_from}; "
+                     f"the conditions above are evaluated on {expl.ds}")
+    if expl.definition_changed:
+        lines.append(f"{indent}note: the definition changed since this run: the verdict is the published one; "
+                     f"the conditions above use the current definition")
     return lines
 
 
