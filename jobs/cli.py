@@ -20,6 +20,7 @@ app = typer.Typer(
     help="User-segmentation lakehouse: sample data, ingestion, labels and segments.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: ...]" must print as written
 )
 console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
 

@@ -151,14 +151,15 @@ def change_counts(changes: pa.Table) -> dict[tuple[str, str], dict[str, int]]:
 
 
 def segment_runs(runs: pa.Table, changes: pa.Table, ds: dt.date) -> tuple[SegmentRun, ...]:
-    """The runs of ds, each with its entered/exited counts, ordered by app and segment."""
+    """The runs of ds, each with its entered/exited counts (0 unless published), ordered by app and segment."""
     counts = change_counts(changes)
     result = []
     for row in runs.to_pylist():
         if row["ds"] != ds:
             continue
         key = (row["app_id"], row["segment_id"])
-        moved = counts.get(key, {})
+        # A ds re-run and blocked keeps the changes of its earlier publication: not this run's.
+        moved = counts.get(key, {}) if row["status"] == "published" else {}
         result.append(SegmentRun(
             row["app_id"], row["segment_id"], row["name"] or row["segment_id"], row["kind"], row["status"],
             row["member_count"], moved.get("entered", 0), moved.get("exited", 0), row["reason"],

@@ -133,9 +133,12 @@ def write_zip(path: str, files: dict[str, str]) -> None:
     os.makedirs(folder, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".zip.tmp", dir=folder)
     try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in files.items():
-                archive.writestr(name, text.encode("utf-8"))
+        with os.fdopen(handle, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, text in files.items():
+                    archive.writestr(name, text.encode("utf-8"))
+            raw.flush()
+            os.fsync(raw.fileno())  # on disk before it takes the final name: a crash leaves no short zip
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes the file private; the zip is an ordinary file
