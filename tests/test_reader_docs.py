@@ -241,6 +241,7 @@ def test_the_recipe_never_returns_a_blocked_ds(spark, sample_lake, tmp_path, mon
 
     # 1. the earlier publication of 06-30 is still in the membership table, but its runs say blocked
     check(LAST)
+    _the_tools_refuse_the_blocked_ds(root, before)
     # 2. 06-30 as if it had never been published before: gone from the published tables and the log
     for table in (GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP):
         DeltaTable(table.location(root)).delete(f"ds = '{LAST}'")
@@ -250,3 +251,25 @@ def test_the_recipe_never_returns_a_blocked_ds(spark, sample_lake, tmp_path, mon
     assert {r["status"] for r in _rows(root, GOLD_PUBLICATIONS)
             if r["ds"] == LAST and r["table_name"] == GOLD_SEGMENT_MEMBERSHIP.name} == {"blocked"}
     check(BEFORE_LAST)
+
+
+def _the_tools_refuse_the_blocked_ds(root: str, before: set) -> None:
+    """`members`, `export` and `explain` (real CLI) apply the same rule as the recipe."""
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "jobs.cli", *args, "--root", root],
+                              capture_output=True, text=True, cwd=pathlib.Path(__file__).resolve().parents[1])
+
+    blocked = cli("members", SEGMENT, "--ds", LAST.isoformat())
+    assert blocked.returncode == 1
+    assert blocked.stderr.strip() == (f"error: {APP}/{SEGMENT} has no published members on {LAST} "
+                                      f"(its run of that ds is blocked); latest published ds: {BEFORE_LAST}")
+    latest = cli("members", SEGMENT, "--page-size", "1000")
+    assert latest.returncode == 0, latest.stderr
+    assert latest.stdout.splitlines()[0].startswith(f"{APP}/{SEGMENT} on {BEFORE_LAST}: ")
+    assert set(latest.stdout.splitlines()[2:]) == before
+    export = cli("export", SEGMENT, "--ds", LAST.isoformat(), "--labels", "platform", "--out", f"{root}/x.zip")
+    assert export.returncode == 1 and "(its run of that ds is blocked)" in export.stderr
+    assert not pathlib.Path(f"{root}/x.zip").exists()
