@@ -14,6 +14,11 @@ One run per date `ds`, each task owning exactly that date (re-runs and backfills
 A late file for an earlier date is picked up by clearing that date's run (or
 `airflow dags test lakehouse_daily <date>`).
 
+Backfill a range (scheduler running): `airflow backfill create --dag-id lakehouse_daily
+--from-date <first> --to-date <last> --max-active-runs 1` (re-run it: add
+`--reprocess-behavior completed`). A date builds on the earlier dates' state, so runs go one at a
+time, oldest first: a backfill's own `--max-active-runs` (default 10) applies, not the DAG's.
+
 Configuration: Airflow Variables `lakehouse_root` and `segment_defs` (or env `LAKEHOUSE_ROOT`,
 `SEGMENT_DEFS`), Connection `spark_connect` (or env `SPARK_REMOTE`); unset = the embedded
 defaults (`./lakehouse`, the in-process Sail engine).

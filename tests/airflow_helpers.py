@@ -71,6 +71,11 @@ def rows(lakehouse: Path, name: str, column: str, day: dt.date) -> list[dict]:
 
 RUN_TIMESTAMPS = {"started_at", "finished_at"}
 
+# Every gold table a run replaces its ds partition of. Left out: gold.check_results and
+# gold.publications, append-only logs that gain rows on every run by design.
+GOLD_TABLES = ("gold.user_labels", "gold.segment_membership", "gold.segment_changes", "gold.segment_runs",
+               "gold.segment_import_failures")
+
 
 def checksum(lakehouse: Path, name: str, day: dt.date) -> tuple[int, str]:
     """(rows, sha256) of one ds partition, order-independent, run timestamps left out."""
@@ -79,6 +84,12 @@ def checksum(lakehouse: Path, name: str, day: dt.date) -> tuple[int, str]:
         for row in rows(lakehouse, name, "ds", day)
     )
     return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def checksums(lakehouse: Path, dates: list[dt.date], tables: tuple[str, ...] = GOLD_TABLES) -> dict:
+    """(table, ds) -> checksum for every table and date; a table never written counts as empty."""
+    return {(name, day): checksum(lakehouse, name, day) if (lakehouse / name.replace(".", "/")).exists()
+            else (0, "") for name in tables for day in dates}
 
 
 def assert_published(lakehouse: Path, day: dt.date) -> None:
