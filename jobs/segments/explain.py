@@ -19,12 +19,13 @@ from pyspark.sql import functions as F
 
 from jobs.delta_io import read_table
 from jobs.segments.compile import Context, compile_condition, metric_value
-from jobs.segments.errors import DefinitionErrors, did_you_mean, quote
+from jobs.segments.errors import DefinitionErrors, quote
 from jobs.segments.evaluate import behavior_aggregates, compile_segments, fixed_flags, wide_table
 from jobs.segments.model import (
     PREDEFINED_APP, All, AnyOf, BehaviorCondition, Condition, LabelCondition, Not, Segment, SegmentRef, references, walk,
 )
 from jobs.segments.program import Program
+from jobs.segments.published import unknown_segment_message
 from jobs.tables import BRONZE_USERS, GOLD_SEGMENT_MEMBERSHIP, GOLD_USER_LABELS, SILVER_USER_DAILY_EVENTS
 
 
@@ -210,9 +211,7 @@ def find_segment(program: Program, app_id: str, segment_id: str, errors) -> Segm
         return visible[segment_id]
     if program.exists(app_id, segment_id):
         raise DefinitionErrors([e for e in errors if e.segment_id == segment_id] or errors)
-    message = f"unknown segment {quote(segment_id)} for app {app_id}"
-    suggestion = did_you_mean(segment_id, visible)
-    raise ExplainError(message + (f"; did you mean: {suggestion}?" if suggestion else ""))
+    raise ExplainError(unknown_segment_message(segment_id, app_id, visible))
 
 
 def closure(program: Program, segment: Segment) -> list[Segment]:

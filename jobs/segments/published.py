@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from jobs.segments.errors import did_you_mean
+from jobs.segments.errors import did_you_mean, quote
 
 PUBLISHED = "published"
 
@@ -28,7 +28,7 @@ class NotPublishedError(RuntimeError):
 
 def unknown_segment_message(segment_id: str, app_id: str, known: Iterable[str]) -> str:
     """``unknown segment 'vip_imprt' for app smartlife; did you mean: vip_import?`` (as ``lakehouse explain``)."""
-    message = f"unknown segment {segment_id!r} for app {app_id}"
+    message = f"unknown segment {quote(segment_id)} for app {app_id}"
     suggestion = did_you_mean(segment_id, sorted(set(known)))
     return f"{message}; did you mean: {suggestion}?" if suggestion else message
 
