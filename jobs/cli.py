@@ -350,8 +350,9 @@ def members(
 @app.command()
 def export(
     segments: Annotated[list[str], typer.Argument(help="One or more segment ids: one CSV each.")],
-    ds: Annotated[str, typer.Option(help="The published ds to export.")],
     labels: Annotated[str, typer.Option(help="Label columns, comma-separated, e.g. country_en,platform.")],
+    ds: Annotated[Optional[str], typer.Option(
+        help="The published ds to export [default: the latest ds published for every segment given].")] = None,
     out: Annotated[Optional[str], typer.Option(help="The zip to write [default: <segment>-<ds>.zip, or segments-<ds>.zip].")] = None,
     app_id: AppOption = "smartlife",
     root: RootOption = None,
@@ -360,13 +361,13 @@ def export(
 
     Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
     """
-    from jobs.segments.export import ExportRefused, export_segments
+    from jobs.segments.export import ExportRefused, export_segments, latest_export_ds
     from jobs.segments.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
-    day = _date(ds)
-    target = out or (f"{segments[0]}-{day}.zip" if len(set(segments)) == 1 else f"segments-{day}.zip")
     try:
+        day = _date(ds) if ds else latest_export_ds(settings.lakehouse_root, app_id, segments)
+        target = out or (f"{segments[0]}-{day}.zip" if len(set(segments)) == 1 else f"segments-{day}.zip")
         content = export_segments(settings.lakehouse_root, app_id, segments, day, labels.split(","), target)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from jobs.segments.export import check_labels, csv_text, export_rows, refuse_imported
+from jobs.segments.export import check_labels, csv_text, export_rows, latest_common_ds, refuse_imported
 from jobs.segments.members import MemberPage, format_page, mask_email, member_order, page_of
 from jobs.segments.published import NotPublishedError, SegmentLookupError, choose_ds, unknown_segment_message
 from jobs.segments.show import Shown, block_text, format_show, run_checks
@@ -68,6 +68,8 @@ def cli(sample_lake, tmp_path_factory):
         "imported_members": ["members", "vip_import"],
         "export": ["export", "gateway_owners", "churn_stage", "--ds", "2026-06-30", "--labels", labels,
                    "--out", str(work / "out" / "audience.zip")],
+        "export_latest": ["export", "gateway_owners", "churn_stage", "--labels", "country_en",
+                          "--out", str(work / "latest.zip")],  # default: the latest ds published for both
         "export_imported": ["export", "vip_import", "--ds", "2026-06-30", "--labels", "country_en",
                             "--out", str(work / "refused" / "a.zip")],
         "export_labels": ["export", "gateway_owners", "--ds", "2026-06-30", "--labels", "acept_marketing,country_en,zzz",
@@ -177,6 +179,14 @@ def test_export_writes_members_with_their_labels_and_a_manifest(cli):
     assert [p.name for p in zip_path.parent.iterdir()] == ["audience.zip"]  # no temporary file left
 
 
+def test_export_without_ds_takes_the_latest_ds_published_for_every_segment(cli):
+    assert ok(cli["out"]["export_latest"]) == (
+        f"wrote {cli['work'] / 'latest.zip'}: gateway_owners {len(member_uids(cli['root'], 'gateway_owners')):,} rows, "
+        f"churn_stage {len(member_uids(cli['root'], 'churn_stage')):,} rows (ds 2026-06-30, labels country_en)\n")
+    manifest = json.loads(zipfile.ZipFile(cli["work"] / "latest.zip").read("manifest.json"))
+    assert manifest["ds"] == "2026-06-30"
+
+
 def test_export_refusals_are_exact(cli):
     expected = {
         "export_imported": (1, "error: cannot export vip_import: imported segments cannot be exported\n"),
@@ -265,6 +275,13 @@ def test_export_pure_parts():
     rows, dropped = export_rows(["u2", "gone", None, "u1"], labels, ["a", "b"])
     assert (rows, dropped) == ([("u1", True, None), ("u2", False, 1.5)], 1)
     assert csv_text(["uid", "a", "b"], rows) == "uid,a,b\r\nu1,true,\r\nu2,false,1.5\r\n"
+    d = dt.date.fromisoformat
+    assert latest_common_ds({"app/a": [d("2026-06-28"), d("2026-06-29"), d("2026-06-30")],
+                             "app/b": [d("2026-06-28"), d("2026-06-29")]}) == d("2026-06-29")
+    with pytest.raises(Exception) as none_in_common:
+        latest_common_ds({"app/a": [d("2026-06-30")], "app/b": [d("2026-06-29")], "app/c": []})
+    assert str(none_in_common.value) == ("no ds is published for every one of app/a, app/b, app/c "
+                                         "(latest published: app/a 2026-06-30, app/b 2026-06-29, app/c none)")
 
 
 def test_show_text_of_a_failed_run_without_definition():

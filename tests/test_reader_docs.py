@@ -273,3 +273,6 @@ def _the_tools_refuse_the_blocked_ds(root: str, before: set) -> None:
     export = cli("export", SEGMENT, "--ds", LAST.isoformat(), "--labels", "platform", "--out", f"{root}/x.zip")
     assert export.returncode == 1 and "(its run of that ds is blocked)" in export.stderr
     assert not pathlib.Path(f"{root}/x.zip").exists()
+    latest_export = cli("export", SEGMENT, "--labels", "platform", "--out", f"{root}/y.zip")
+    assert latest_export.returncode == 0, latest_export.stderr
+    assert f"(ds {BEFORE_LAST}, labels platform)" in latest_export.stdout

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobs.segments.errors import did_you_mean
-from jobs.segments.published import SegmentLookupError
+from jobs.segments.published import NotPublishedError, SegmentLookupError
 
 
 class ExportRefused(RuntimeError):
@@ -72,6 +72,20 @@ def refuse_imported(segment_id: str, kind: str) -> None:
     """Raises ExportRefused for an imported segment: ``cannot export vip_import: imported segments cannot be exported``."""
     if kind == "imported":
         raise ExportRefused(f"cannot export {segment_id}: imported segments cannot be exported")
+
+
+def latest_common_ds(published: dict[str, Sequence[dt.date]]) -> dt.date:
+    """The latest ds published for every segment of ``published`` (``<app>/<segment>`` -> its published ds).
+
+    Raises:
+        NotPublishedError: no ds is published for all of them, e.g. ``no ds is published for every
+            one of smartlife/a, smartlife/b (latest published: smartlife/a 2026-06-30, smartlife/b none)``.
+    """
+    common = set.intersection(*(set(days) for days in published.values()))
+    if common:
+        return max(common)
+    latest = ", ".join(f"{name} {max(days).isoformat() if days else 'none'}" for name, days in published.items())
+    raise NotPublishedError(f"no ds is published for every one of {', '.join(published)} (latest published: {latest})")
 
 
 def export_rows(member_uids: Sequence[str | None], labels: dict[str, dict],
@@ -146,6 +160,24 @@ def write_zip(path: str, files: dict[str, str]) -> None:
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def latest_export_ds(root: str, app_id: str, segment_ids: Sequence[str]) -> dt.date:
+    """The latest ds published for every one of the segments (the default ds of an export).
+
+    Raises:
+        SegmentLookupError: unknown segment.
+        ExportRefused: an imported segment.
+        NotPublishedError: no ds is published for all of them.
+    """
+    from jobs.segments.published import membership_publications, published_ds, segment_history
+
+    histories = {sid: segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)}
+    for sid, history in histories.items():
+        refuse_imported(sid, history[-1]["kind"])
+    committed = membership_publications(root)
+    return latest_common_ds({f"{app_id}/{sid}": published_ds(history, committed)
+                             for sid, history in histories.items()})
 
 
 def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.date, labels: Sequence[str],
