@@ -7,11 +7,14 @@ processor as separate processes on a SQLite metadata DB, started once for this m
    dates: every run succeeds, one at a time and oldest first, the tables are published for
    every date; the same range backfilled again (`--reprocess-behavior completed`) re-runs every
    task and leaves identical gold tables.
+3. A late file for the last date of that range, landed afterwards and picked up by clearing that
+   date's run (`airflow tasks clear`): its events reach bronze, silver and the segments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_helpers import VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate
+from airflow_helpers import VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate, rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -268,3 +271,57 @@ def test_backfill_and_rerun_leave_identical_tables(deployment):
     assert rerun_id != first_id
     _assert_ran_one_at_a_time(d, _runs(d, rerun_id), after=first_runs[-1][4])
     assert checksums(d.lakehouse, range_days) == first
+
+
+def _late_candidate(lakehouse: Path, day: dt.date) -> str | None:
+    """A user who misses only a device card tap on ``day`` to be in gateway_owners_active
+    (has a gateway, consents, not in churn_stage, not a member), or None."""
+    def members(segment: str) -> set[str]:
+        return {r["uid"] for r in rows(lakehouse, "gold.segment_membership", "ds", day) if r["segment_id"] == segment}
+
+    labels = rows(lakehouse, "gold.user_labels", "ds", day)
+    ready = sorted(r["uid"] for r in labels if r["app_id"] == "smartlife" and r["has_gateway"] and r["accept_marketing"])
+    left = [u for u in ready if u not in members("churn_stage") | members("gateway_owners_active")]
+    return left[0] if left else None
+
+
+def _taps(lakehouse: Path, day: dt.date, uid: str) -> int:
+    return sum(r["events"] for r in rows(lakehouse, "silver.user_daily_events", "event_date", day)
+               if r["uid"] == uid and r["event"] == "device_card_tap")
+
+
+def test_a_late_file_is_picked_up_by_clearing_its_date(deployment):
+    d, day = deployment, deployment.backfill_last
+    runs = _query(d.db, "select run_id, state from dag_run where dag_id = 'lakehouse_daily' "
+                        "and substr(logical_date, 1, 10) = ? order by id desc", day.isoformat())
+    assert runs and runs[0][1] == "success", f"no successful run of {day} to re-run (the backfill test runs first): {runs}"
+    bronze_before = {r["event_id"] for r in rows(d.lakehouse, "bronze.events", "dt", day)}
+    uid = _late_candidate(d.lakehouse, day) or sorted(r["uid"] for r in rows(d.lakehouse, "gold.user_labels", "ds", day))[0]
+    would_join = _late_candidate(d.lakehouse, day) is not None
+    taps_before = _taps(d.lakehouse, day, uid)
+    print(f"late taps for a user who {'would' if would_join else 'would not'} join gateway_owners_active")
+    noon = int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    late = [{"event_id": f"late-tap-{i}", "app_id": "smartlife", "ts": noon + i, "uid": uid, "platform": "android",
+             "app_version": "5.11.1", "phone_model": "M2102K1C", "event": "device_card_tap", "props": {}}
+            for i in range(2)]
+    (d.lakehouse / "landing" / "events" / f"dt={day.isoformat()}" / "part-late.jsonl").write_text(
+        "".join(json.dumps(e) + "\n" for e in late))
+    cleared_at = _query(d.db, "select max(end_date) from task_instance where run_id = ?", runs[0][0])[0][0]
+
+    done = airflow(d.env, "tasks", "clear", "lakehouse_daily", "-s", day.isoformat(), "-e", day.isoformat(), "-y")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    def rerun_finished():
+        state = _query(d.db, "select state from dag_run where run_id = ?", runs[0][0])[0][0]
+        ends = _query(d.db, "select count(*), min(end_date) from task_instance where run_id = ?", runs[0][0])[0]
+        return state in FINISHED and ends[1] is not None and ends[1] > cleared_at and state
+
+    assert d.wait(f"the cleared run of {day}", rerun_finished, timeout=300) == "success", d.task_logs()
+    bronze_after = {r["event_id"] for r in rows(d.lakehouse, "bronze.events", "dt", day)}
+    assert bronze_after - bronze_before == {"late-tap-0", "late-tap-1"}
+    assert _taps(d.lakehouse, day, uid) == taps_before + 2
+    assert_published(d.lakehouse, day)
+    if would_join:  # the generated data usually has such a user; the taps then make them a member
+        active = {r["uid"] for r in rows(d.lakehouse, "gold.segment_membership", "ds", day)
+                  if r["segment_id"] == "gateway_owners_active"}
+        assert uid in active
