@@ -168,6 +168,7 @@ def test_report_command_writes_into_the_lakehouse_by_default(sample_lake, tmp_pa
     page = Path(default_out(str(root), DS)) / "index.html"
     assert out.stdout.strip() == f"wrote {page}"
     assert (page.parent / "plotly.min.js").stat().st_size > 1_000_000
+    assert sorted(p.name for p in page.parent.iterdir()) == ["index.html", "plotly.min.js"]  # no temporary file left
     html = page.read_text()
     assert '<script src="plotly.min.js"></script>' in html and 'src="http' not in html  # offline: no CDN
 

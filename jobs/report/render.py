@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import jinja2
 import plotly.graph_objects as go
+from pyarrow.fs import FileType
 from plotly.offline import get_plotlyjs
 
 from jobs.report import figures
@@ -65,7 +66,11 @@ def render_page(report: ReportData, page_folder: str, generated_at: dt.datetime 
 
 
 def write_page(report: ReportData, out: str) -> str:
-    """Writes ``index.html`` and ``plotly.min.js`` into ``out``; returns the page's path (or URI)."""
+    """Writes ``index.html`` and ``plotly.min.js`` into ``out``; returns the page's path (or URI).
+
+    Each file is written under a temporary name and renamed over the old one, so a browser
+    refreshing the report during a rebuild sees the old page or the new one, never half of one.
+    """
     html = render_page(report, out)
     fs, folder = filesystem(out)
     fs.create_dir(folder, recursive=True)
@@ -75,6 +80,13 @@ def write_page(report: ReportData, out: str) -> str:
 
 
 def _write(fs, path: str, parts: Iterable[str]) -> None:
-    with fs.open_output_stream(path) as stream:
-        for part in parts:
-            stream.write(part.encode("utf-8"))
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with fs.open_output_stream(temp) as stream:
+            for part in parts:
+                stream.write(part.encode("utf-8"))
+        fs.move(temp, path)
+    except BaseException:
+        if fs.get_file_info(temp).type != FileType.NotFound:
+            fs.delete_file(temp)
+        raise
