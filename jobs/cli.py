@@ -361,20 +361,19 @@ def export(
 
     Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
     """
-    from jobs.segments.export import ExportRefused, export_segments, latest_export_ds
+    from jobs.segments.export import ExportRefused, export_segments
     from jobs.segments.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
-        day = _date(ds) if ds else latest_export_ds(settings.lakehouse_root, app_id, segments)
-        target = out or (f"{segments[0]}-{day}.zip" if len(set(segments)) == 1 else f"segments-{day}.zip")
-        content = export_segments(settings.lakehouse_root, app_id, segments, day, labels.split(","), target)
+        target, content = export_segments(settings.lakehouse_root, app_id, segments, _date(ds) if ds else None,
+                                          labels.split(","), out)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
     except (ExportRefused, NotPublishedError) as error:
         raise _reader_failed(error, 1) from None
     counts = ", ".join(f"{s['segment_id']} {s['row_count']:,} rows" for s in content["segments"])
-    console.print(f"wrote {target}: {counts} (ds {day}, labels {','.join(content['labels'])})",
+    console.print(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})",
                   highlight=False, markup=False)
 
 

@@ -296,8 +296,9 @@ def test_a_late_file_is_picked_up_by_clearing_its_date(deployment):
                         "and substr(logical_date, 1, 10) = ? order by id desc", day.isoformat())
     assert runs and runs[0][1] == "success", f"no successful run of {day} to re-run (the backfill test runs first): {runs}"
     bronze_before = {r["event_id"] for r in rows(d.lakehouse, "bronze.events", "dt", day)}
-    uid = _late_candidate(d.lakehouse, day) or sorted(r["uid"] for r in rows(d.lakehouse, "gold.user_labels", "ds", day))[0]
-    would_join = _late_candidate(d.lakehouse, day) is not None
+    candidate = _late_candidate(d.lakehouse, day)
+    would_join = candidate is not None
+    uid = candidate or sorted(r["uid"] for r in rows(d.lakehouse, "gold.user_labels", "ds", day))[0]
     taps_before = _taps(d.lakehouse, day, uid)
     print(f"late taps for a user who {'would' if would_join else 'would not'} join gateway_owners_active")
     noon = int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)

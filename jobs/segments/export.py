@@ -88,6 +88,11 @@ def latest_common_ds(published: dict[str, Sequence[dt.date]]) -> dt.date:
     raise NotPublishedError(f"no ds is published for every one of {', '.join(published)} (latest published: {latest})")
 
 
+def default_zip_name(segment_ids: Sequence[str], ds: dt.date) -> str:
+    """``<segment>-<ds>.zip`` for one segment, ``segments-<ds>.zip`` for several."""
+    return f"{segment_ids[0]}-{ds}.zip" if len(set(segment_ids)) == 1 else f"segments-{ds}.zip"
+
+
 def export_rows(member_uids: Sequence[str | None], labels: dict[str, dict],
                 columns: Sequence[str]) -> tuple[list[tuple], int]:
     """(uid, label values...) of the members that have a label row, sorted by uid, and how many did not.
@@ -162,43 +167,37 @@ def write_zip(path: str, files: dict[str, str]) -> None:
         raise
 
 
-def latest_export_ds(root: str, app_id: str, segment_ids: Sequence[str]) -> dt.date:
-    """The latest ds published for every one of the segments (the default ds of an export).
+def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.date | None, labels: Sequence[str],
+                    out: str | None = None) -> tuple[str, dict]:
+    """Writes the zip of the segments on the published ``ds`` with ``labels``; returns its path and the manifest.
 
-    Raises:
-        SegmentLookupError: unknown segment.
-        ExportRefused: an imported segment.
-        NotPublishedError: no ds is published for all of them.
-    """
-    from jobs.segments.published import membership_publications, published_ds, segment_history
-
-    histories = {sid: segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)}
-    for sid, history in histories.items():
-        refuse_imported(sid, history[-1]["kind"])
-    committed = membership_publications(root)
-    return latest_common_ds({f"{app_id}/{sid}": published_ds(history, committed)
-                             for sid, history in histories.items()})
-
-
-def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.date, labels: Sequence[str],
-                    out: str) -> dict:
-    """Writes the zip of the segments on the published ``ds`` with ``labels``; returns the manifest.
+    Args:
+        ds: the published ds [default: the latest ds published for every one of the segments].
+        out: the zip [default: ``default_zip_name``].
 
     Raises:
         SegmentLookupError: unknown segment or label.
         ExportRefused: an imported segment.
-        NotPublishedError: ``ds`` is not published for one of the segments.
+        NotPublishedError: ``ds`` is not published for one of the segments (or, without a ds, no
+            ds is published for all of them).
     """
     from jobs import __version__
     from jobs.catalogs import label_catalog
     from jobs.segments.members import read_members
-    from jobs.segments.published import published_run, segment_history
+    from jobs.segments.published import choose_ds, membership_publications, published_ds, segment_history
 
     columns = check_labels(labels, list(label_catalog()))
-    histories = [segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)]
-    for history in histories:
-        refuse_imported(history[-1]["segment_id"], history[-1]["kind"])
-    runs = [published_run(root, history, ds) for history in histories]
+    histories = {sid: segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)}
+    for sid, history in histories.items():
+        refuse_imported(sid, history[-1]["kind"])
+    committed = membership_publications(root)
+    published = {f"{app_id}/{sid}": published_ds(history, committed) for sid, history in histories.items()}
+    if ds is None:
+        ds = latest_common_ds(published)
+    runs = []
+    for (name, days), history in zip(published.items(), histories.values()):
+        chosen = choose_ds(name, history, days, ds)
+        runs.append(next(r for r in history if r["ds"] == chosen))
     for run in runs:  # the kind of that ds's run too: an id may have changed kind over time
         refuse_imported(run["segment_id"], run["kind"])
     by_uid = read_labels(root, app_id, ds, columns)
@@ -209,8 +208,9 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
         exports.append(SegmentExport(run["segment_id"], run["definition_hash"], ("uid", *columns), tuple(rows), dropped))
     content = manifest(app_id, ds, columns, exports, dt.datetime.now(dt.timezone.utc), __version__)
     files = {e.file_name: csv_text(e.columns, e.rows) for e in exports}
-    write_zip(out, {**files, "manifest.json": json.dumps(content, indent=2) + "\n"})
-    return content
+    target = out or default_zip_name(list(histories), ds)
+    write_zip(target, {**files, "manifest.json": json.dumps(content, indent=2) + "\n"})
+    return target, content
 
 
 def read_labels(root: str, app_id: str, ds: dt.date, columns: Sequence[str]) -> dict[str, dict]:
