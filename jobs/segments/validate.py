@@ -11,6 +11,8 @@ import os
 
 from jobs.segments.build import build_segment
 from jobs.segments.errors import DefinitionError, format_errors, sort_errors
+from jobs.segments.guard import deep_enough, internal_error, run_pass
+from jobs.segments.model import Segment
 from jobs.segments.load import Document, definition_files, load_document
 from jobs.segments.passes import PASSES
 from jobs.segments.program import Program
@@ -43,33 +45,46 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
     """
     if not os.path.isdir(defs_dir):
         raise FileNotFoundError(f"segment definitions folder not found: {defs_dir}")
-    files = [f for f in definition_files(defs_dir) if f[1] != replace] + list(extra or [])
+    files = [(a, r, defs_dir) for a, r in definition_files(defs_dir) if r != replace]
+    files += [(a, r, None) for a, r in extra or []]  # a draft is confined to its own folder
     errors: list[DefinitionError] = []
     documents: dict[str, Document] = {}
     segments = []
     broken = set()
-    for abspath, relname in files:
-        doc, problems = load_document(abspath, relname)
+    for abspath, relname, inside in files:
+        with deep_enough():
+            try:
+                doc, segment, problems = _check_document(abspath, relname, inside)
+            except Exception as exc:  # noqa: BLE001 - any failure on one file is that file's error
+                doc, segment, problems = None, None, [internal_error(relname, "validating", exc)]
         errors.extend(problems)
-        if doc is None:
-            continue
-        documents[relname] = doc
-        invalid = schema_errors(doc)
-        if invalid or problems:
-            errors.extend(invalid)
-            if _identity(doc):
-                broken.add(_identity(doc))
-            continue
-        segment, form_errors = build_segment(doc)
-        if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
-            errors.extend(form_errors)
+        if doc is not None:
+            documents[relname] = doc
+        if segment is not None:
+            segments.append(segment)
+        elif doc is not None and _identity(doc):
             broken.add(_identity(doc))
-            continue
-        segments.append(segment)
     program = Program(tuple(segments), documents, defs_dir, frozenset(broken))
     for check in PASSES:
-        errors.extend(check(program))
+        errors.extend(run_pass(check, program))
     return program, sort_errors(errors)
+
+
+def _check_document(abspath: str, relname: str, defs_dir: str | None
+                    ) -> tuple[Document | None, Segment | None, list[DefinitionError]]:
+    """One file loaded, schema-checked and built: its document, its segment (None if it has errors)
+    and its problems."""
+    doc, problems = load_document(abspath, relname, defs_dir)
+    if doc is None:
+        return None, None, problems
+    located = {p.path for p in problems}  # e.g. `!!int 12.5`: the schema would only echo it
+    invalid = [e for e in schema_errors(doc) if e.path not in located]
+    if invalid or problems:
+        return doc, None, problems + invalid
+    segment, form_errors = build_segment(doc)
+    if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
+        return doc, None, form_errors
+    return doc, segment, []
 
 
 def validate(defs_dir: str) -> list[DefinitionError]:
