@@ -101,6 +101,14 @@ def explain(spark: SparkSession, root: str, segment_id: str, uid: str, defs_dir:
 def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[str], defs_dir: str,
                   app_id: str = "smartlife", ds: dt.date | None = None) -> dict[str, Explanation]:
     """Explanations for several users of one app in one query (see :func:`explain`)."""
+    from jobs.segments.import_match import import_staging
+
+    with import_staging(root) as folder:
+        return _explain_users(spark, root, segment_id, uids, defs_dir, app_id, ds, folder)
+
+
+def _explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[str], defs_dir: str,
+                   app_id: str, ds: dt.date | None, folder: str) -> dict[str, Explanation]:
     from jobs.segments.job import run_imports
 
     program, target, needed = resolve_segment(defs_dir, app_id, segment_id)
@@ -110,7 +118,7 @@ def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[st
     labels = read_table(spark, GOLD_USER_LABELS, root).where(
         (F.col("ds") == F.lit(ds)) & (F.col("app_id") == F.lit(app_id)) & F.col("uid").isin(wanted))
     imports = [s for s in needed if s.source is not None]
-    members, _, problems = run_imports(spark, root, ds, program, imports)
+    members, _, problems = run_imports(spark, root, ds, program, imports, folder)
     if problems:
         raise ExplainError("; ".join(sorted(problems.values())))
     fixed = {s.key: f"f{i}" for i, s in enumerate(imports)}

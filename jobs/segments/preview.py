@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from jobs.delta_io import read_table
 from jobs.segments.errors import DefinitionError
 from jobs.segments.evaluate import behavior_aggregates, compile_segments, fixed_flags, wide_table
+from jobs.segments.import_match import import_staging
 from jobs.segments.job import run_imports
 from jobs.segments.load import load_document
 from jobs.segments.model import PREDEFINED_APP, Segment, references
@@ -70,6 +71,11 @@ def preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.dat
     Returns:
         The size, or the draft's errors (then nothing is evaluated).
     """
+    with import_staging(root) as folder:
+        return _preview(spark, root, path, defs_dir, ds, folder)
+
+
+def _preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.date | None, folder: str) -> PreviewResult:
     name = _draft_name(path, defs_dir)
     program, errors = check_definitions(defs_dir, extra=[(os.path.abspath(path), name)], replace=name)
     draft = next((s for s in program.segments if s.file == name), None)
@@ -86,7 +92,7 @@ def preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.dat
     if draft.app_id != PREDEFINED_APP:
         labels = labels.where(F.col("app_id") == F.lit(draft.app_id))
     imports = [s for s in needed if s.source is not None]
-    members, failures, problems = run_imports(spark, root, ds, program, imports)
+    members, failures, problems = run_imports(spark, root, ds, program, imports, folder)
     if problems:
         return PreviewResult(draft.app_id, draft.id, ds, None, None,
                              tuple(DefinitionError(draft.file, 0, 0, "", reason) for reason in problems.values()))
