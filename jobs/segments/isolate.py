@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.publish import CommitConflict, PublicationBlocked, Staged, stage
-from jobs.segments.evaluate import behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table
 from jobs.segments.failures import propagate
 from jobs.segments.guard import describe
 from jobs.segments.model import PREDEFINED_APP, Segment, references
@@ -37,24 +37,6 @@ class MemberInputs:
     ds: dt.date
 
 
-def members_of(inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key]) -> DataFrame:
-    """Membership rows of the rule-based segments ``rules`` and the known segments ``fixed_keys``."""
-    fixed = {k: f"f{i}" for i, k in enumerate(fixed_keys)}
-    known = None
-    if inputs.fixed_members is not None and fixed:
-        wanted = F.lit(False)
-        for app, sid in fixed:
-            wanted = wanted | ((F.col("app_id") == F.lit(app)) & (F.col("segment_id") == F.lit(sid)))
-        known = inputs.fixed_members.where(wanted)
-    compiled, plan, label_columns = compile_segments(rules, fixed, inputs.ds)
-    aggregates = behavior_aggregates(inputs.daily, plan, inputs.ds)
-    wide = wide_table(inputs.labels, compiled, label_columns, aggregates, fixed_flags(known, fixed), fixed)
-    # One query from the label and daily tables to the membership rows; the narrow table written
-    # is then the one input of the member counts and the change feed.
-    members = memberships(wide, compiled)
-    return members if known is None else members.unionByName(known)
-
-
 def _closure(seg: Segment, rules: list[Segment]) -> list[Segment]:
     """``seg`` and the rule-based segments it refers to, directly or not."""
     by_key = {s.key: s for s in rules}
@@ -71,27 +53,32 @@ def _closure(seg: Segment, rules: list[Segment]) -> list[Segment]:
     return list(found.values())
 
 
-def culprits(inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key], files: dict[Key, str]) -> dict[Key, str]:
+Build = Callable[[MemberInputs, list[Segment], list[Key]], DataFrame]
+
+
+def culprits(build: Build, inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key],
+             files: dict[Key, str]) -> dict[Key, str]:
     """(app_id, id) -> reason, for each segment whose evaluation alone raises."""
     found = {}
     for seg in rules:
         try:
-            members_of(inputs, _closure(seg, rules), [k for k in fixed_keys]).where(
+            build(inputs, _closure(seg, rules), list(fixed_keys)).where(
                 F.col("segment_id") == F.lit(seg.id)).count()
         except Exception as exc:  # noqa: BLE001 - this segment's failure
             found[seg.key] = f"{seg.file}: the segment could not be evaluated ({describe(exc)})"
     for key in fixed_keys:
         try:
-            members_of(inputs, [], [key]).count()
+            build(inputs, [], [key]).count()
         except Exception as exc:  # noqa: BLE001 - this known membership cannot be read
             found[key] = f"{files.get(key, key[1])}: the segment's members could not be read ({describe(exc)})"
     return found
 
 
-def stage_members(spark, root: str, inputs: MemberInputs, valid: list[Segment], kept: dict, fixed_keys: list[Key],
-                  failures: dict[Key, str]) -> Staged:
-    """Stages the membership of ds of every segment not in ``failures``; adds to ``failures`` the
-    segments that raise in the engine (and those depending on them).
+def stage_members(build: Build, root: str, inputs: MemberInputs, valid: list[Segment], kept: dict,
+                  fixed_keys: list[Key], failures: dict[Key, str]) -> Staged:
+    """Stages the membership of ds of every segment not in ``failures``, as ``build`` computes it
+    (inputs, rule-based segments, known segments -> rows); adds to ``failures`` the segments that
+    raise in the engine (and those depending on them).
 
     Raises:
         PublicationBlocked, CommitConflict: as ``jobs.publish.stage``.
@@ -103,15 +90,15 @@ def stage_members(spark, root: str, inputs: MemberInputs, valid: list[Segment], 
 
     rules, fixed = todo()
     try:
-        return stage(members_of(inputs, rules, fixed).withColumn("ds", F.lit(inputs.ds)), GOLD_SEGMENT_MEMBERSHIP, root, inputs.ds)
+        return stage(build(inputs, rules, fixed).withColumn("ds", F.lit(inputs.ds)), GOLD_SEGMENT_MEMBERSHIP, root, inputs.ds)
     except (PublicationBlocked, CommitConflict):
         raise
     except Exception:
-        found = culprits(inputs, rules, fixed, {s.key: s.file for s in valid})
+        found = culprits(build, inputs, rules, fixed, {s.key: s.file for s in valid})
         if not found:
             raise
     log.error("segments that cannot be evaluated on %s fail alone: %s", inputs.ds, ", ".join(f"{a}/{s}" for a, s in found))
     failures.update(found)
     failures.update(propagate(valid, failures))
     rules, fixed = todo()
-    return stage(members_of(inputs, rules, fixed).withColumn("ds", F.lit(inputs.ds)), GOLD_SEGMENT_MEMBERSHIP, root, inputs.ds)
+    return stage(build(inputs, rules, fixed).withColumn("ds", F.lit(inputs.ds)), GOLD_SEGMENT_MEMBERSHIP, root, inputs.ds)

@@ -27,12 +27,13 @@ from jobs.segments.evaluate import (
 from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
 from jobs.segments.guard import describe
 from jobs.segments.import_match import remove_staged, resolve_imports, stage_import, staged_lines
+from jobs.segments.isolate import MemberInputs, stage_members
+from jobs.segments.lifecycle import latest_runs, retired_keys, retired_records
 from jobs.segments.limits import FileRefused
 from jobs.segments.model import PREDEFINED_APP, Segment
 from jobs.publish import PublicationBlocked, audit_publish, new_run_id, read_staged, stage, staging_root
-from jobs.segments.isolate import MemberInputs, stage_members
 from jobs.quality.datasets import SEGMENTS
-from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RunRecord, changes, runs_frame
+from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RETIRED, RunRecord, changes, runs_frame
 from jobs.segments.validate import check_definitions
 from jobs.tables import (
     BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS,
@@ -115,6 +116,25 @@ def run_imports(spark, root, ds, program, segments: list[Segment], folder: str
     return members, rejected.join(files, ["app_id", "segment_id"]), errors
 
 
+def members_of(inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key]) -> DataFrame:
+    """Membership rows of the rule-based segments ``rules`` and the known segments ``fixed_keys``."""
+    fixed = {k: f"f{i}" for i, k in enumerate(fixed_keys)}
+    known = None
+    if inputs.fixed_members is not None and fixed:
+        wanted = F.lit(False)
+        for app, sid in fixed:
+            wanted = wanted | ((F.col("app_id") == F.lit(app)) & (F.col("segment_id") == F.lit(sid)))
+        known = inputs.fixed_members.where(wanted)
+    compiled, plan, label_columns = compile_segments(rules, fixed, inputs.ds)
+    aggregates = behavior_aggregates(inputs.daily, plan, inputs.ds)
+    wide = wide_table(inputs.labels, compiled, label_columns, aggregates, fixed_flags(known, fixed), fixed)
+    # One query from the label and daily tables to the membership rows; the narrow table written
+    # is then the one input of the member counts and the change feed.
+    members = memberships(wide, compiled)
+    return members if known is None else members.unionByName(known)
+
+
+
 def _csv_name(program, seg: Segment) -> str:
     return os.path.relpath(seg.source.abspath, program.defs_dir).replace(os.sep, "/")
 
@@ -131,7 +151,8 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
         refresh: ids of ``refresh: once`` segments to recompute although unchanged (True: all).
 
     Returns:
-        One run record per (app, segment): published with its member count, or failed with the reason.
+        One run record per (app, segment): published with its member count, failed with the reason,
+        or retired (an earlier segment whose definition is gone; see ``lifecycle``).
 
     Raises:
         LabelsMissingError: the label table has no (published) rows for ds.
@@ -169,7 +190,10 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
     # A definition that repeats a valid one's id fails alone: only its file is reported.
     invalid = [s for s in program.segments if s.file in file_failures and s.key not in valid_keys]
     failures: dict[tuple[str, str], str] = {}
-    history = previous_runs(spark, root, ds)
+    latest = latest_runs(spark, root, ds)
+    # A retired segment put back starts afresh: no kept members, no change feed against its old ones.
+    retired = retired_keys(latest)
+    history = {k: v for k, v in previous_runs(spark, root, ds).items() if k not in retired}
 
     def forced(seg: Segment) -> bool:
         return refresh is True or (not isinstance(refresh, bool) and seg.id in refresh)
@@ -197,7 +221,7 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
     inputs = MemberInputs(labels, daily, fixed_members, ds)
     # Write-audit-publish: membership is staged first (readers never see it); counts and the change
     # feed come from exactly the staged rows; all of ds is audited, then published together.
-    staged_members = stage_members(spark, root, inputs, valid, kept, fixed_keys, failures)
+    staged_members = stage_members(members_of, root, inputs, valid, kept, fixed_keys, failures)
     written = read_staged(spark, staged_members, root)
     counts = {(r.app_id, r.segment_id): r["count"] for r in written.groupBy("app_id", "segment_id").count().collect()}
 
@@ -230,7 +254,7 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
                              blocked.report_path)
                    for app, s in published]
         _write_runs(spark, root, ds, records + _failed_records(
-            program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds))
+            program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds), latest)
         log.error("segments of %s blocked; quality report: %s", ds, blocked.report_path)
         raise
     log.info("segments of %s published; quality report: %s", ds, publication.report_path)
@@ -244,9 +268,9 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
         for app, s in published
     ]
     records += _failed_records(program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds)
-    records = _write_runs(spark, root, ds, records)
-    log.info("segments of %s: %d published, %d failed", ds, sum(r.status == PUBLISHED for r in records),
-             sum(r.status == FAILED for r in records))
+    records = _write_runs(spark, root, ds, records, latest)
+    log.info("segments of %s: %d published, %d failed, %d retired", ds, sum(r.status == PUBLISHED for r in records),
+             sum(r.status == FAILED for r in records), sum(r.status == RETIRED for r in records))
     return records
 
 
@@ -261,9 +285,17 @@ def _failed_records(program, errors, valid, invalid, failures, file_failures, ap
     return records + unbuilt_runs(program, errors, apps, started, finished, ds)
 
 
-def _write_runs(spark: SparkSession, root: str, ds: dt.date, records: list[RunRecord]) -> list[RunRecord]:
-    """Replaces the ds partition of gold.segment_runs with ``records`` (first record per key wins)."""
+def _write_runs(spark: SparkSession, root: str, ds: dt.date, records: list[RunRecord],
+                latest: dict[tuple[str, str], dict]) -> list[RunRecord]:
+    """Replaces the ds partition of gold.segment_runs with ``records`` (first record per key wins)
+    and a ``retired`` record for each earlier segment whose definition is gone."""
     records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())
+    if records:
+        records += retired_records(latest, [(r.app_id, r.segment_id) for r in records],
+                                   records[0].started_at, records[0].finished_at, ds)
+    else:
+        now = _now()
+        records = retired_records(latest, [], now, now, ds)
     records.sort(key=lambda r: (r.app_id, r.segment_id))
     replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})
     return records

@@ -3,7 +3,9 @@
 Shared by ``lakehouse show``, ``members`` and ``export``. Everything is read with delta-rs (no
 engine start). A ds is *published* for a segment when gold.publications records a published
 commit of gold.segment_membership for that ds and the segment's own run of that ds is
-``published`` (a failed segment has no members that day, a blocked ds was never committed).
+``published`` (a failed segment has no members that day, a blocked ds was never committed),
+and the segment is not retired: once its latest run is ``retired`` (its definition was removed)
+no ds is published for it any more, until the definition is put back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from jobs.segments.errors import did_you_mean, quote
 
 PUBLISHED = "published"
+RETIRED = "retired"
 
 
 class SegmentLookupError(ValueError):
@@ -40,8 +43,16 @@ def published_ds(runs: Sequence[dict], membership_dates: Iterable[dt.date]) -> l
         runs: the segment's rows of gold.segment_runs (ds, status, ...).
         membership_dates: ds with a published commit of gold.segment_membership.
     """
+    if retired_on(runs) is not None:
+        return []
     committed = set(membership_dates)
     return sorted(r["ds"] for r in runs if r["status"] == PUBLISHED and r["ds"] in committed)
+
+
+def retired_on(runs: Sequence[dict]) -> dt.date | None:
+    """The ds the segment was retired, when its latest run is ``retired``; else None."""
+    latest = max(runs, key=lambda r: r["ds"], default=None)
+    return latest["ds"] if latest is not None and latest["status"] == RETIRED else None
 
 
 def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], ds: dt.date | None) -> dt.date:
@@ -52,6 +63,10 @@ def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], 
             ``smartlife/vip_import has no published members on 2026-07-01 (its run of that ds is blocked);
             latest published ds: 2026-06-30``.
     """
+    retired = retired_on(runs)
+    if retired is not None:
+        raise NotPublishedError(f"{segment} is retired since {retired.isoformat()} (its definition was removed); "
+                                "it has no published members")
     if ds is None and published:
         return published[-1]
     if ds is not None and ds in published:
