@@ -131,10 +131,15 @@ def run(
     ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
     to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
     defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
+    refresh: Annotated[Optional[list[str]], typer.Option(
+        "--refresh", help="Recompute this `refresh: once` segment although its definition is unchanged (repeatable).")] = None,
     root: RootOption = None,
 ) -> None:
     """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
-    in date order, on one engine. Each date is idempotent: re-running it gives the same tables."""
+    in date order, on one engine. Each date is idempotent: re-running it gives the same tables.
+
+    Exit status: 0 all published, 1 a segment failed (the others are published), 2 an unknown
+    segment given to --refresh."""
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
@@ -144,6 +149,7 @@ def run(
     settings = _settings(root)
     root_path = settings.lakehouse_root
     dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    refreshed = _refresh_ids(defs, refresh or [])  # before the engine starts
     failed = []
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
@@ -154,7 +160,7 @@ def run(
             build_silver(spark, root_path, day)
             build_labels(spark, root_path, day)
             progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+            runs = evaluate_segments(spark, root_path, day, defs, refreshed)
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
@@ -163,6 +169,24 @@ def run(
     if failed:
         console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
         raise typer.Exit(1)
+
+
+def _refresh_ids(defs: str, ids: list[str]) -> tuple[str, ...]:
+    """The segment ids given to ``--refresh``, each checked against the definitions (exit 2 if unknown)."""
+    if not ids:
+        return ()
+    from jobs.segments.errors import did_you_mean, quote
+    from jobs.segments.validate import check_definitions
+
+    known = {s.id for s in check_definitions(defs)[0].segments}
+    for sid in ids:
+        if sid not in known:
+            suggestion = did_you_mean(sid, sorted(known))
+            hint = f"; did you mean: {suggestion}?" if suggestion else ""
+            Console(stderr=True, soft_wrap=True).print(f"error: --refresh: unknown segment {quote(sid)} in {defs}{hint}",
+                                                      highlight=False, markup=False)
+            raise typer.Exit(2)
+    return tuple(dict.fromkeys(ids))
 
 
 @app.command()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from jobs.dates import parse_date
@@ -123,8 +123,12 @@ def build_labels_for(ds: str) -> None:
     log.info("gold.user_labels %s published; quality report: %s", ds, result.report_path)
 
 
-def evaluate_segments_for(ds: str) -> dict[str, int]:
+def evaluate_segments_for(ds: str, refresh: Collection[str] = ()) -> dict[str, int]:
     """Evaluates every segment definition for ds; returns member counts of published segments.
+
+    Args:
+        ds: the as-of date.
+        refresh: ids of ``refresh: once`` segments to recompute although unchanged (a DAG param).
 
     Raises:
         PublicationBlocked: a critical quality check of the staged membership failed: nothing of
@@ -136,7 +140,7 @@ def evaluate_segments_for(ds: str) -> dict[str, int]:
 
     settings = resolve_settings()
     with spark_session(settings) as spark, _report_logged("gold.segment_membership", ds):
-        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir())
+        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir(), tuple(refresh or ()))
     for report in sorted({r.report_path for r in runs if r.report_path}):
         log.info("segments %s published; quality report: %s", ds, report)
     sizes = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs if r.member_count is not None}
