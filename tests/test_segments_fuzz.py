@@ -21,7 +21,7 @@ from jobs.segments.limits import MAX_DEPTH
 from jobs.segments.load import load_document
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE", "ci") == "long"
-SETTINGS = settings(max_examples=5_000 if LONG else 60, deadline=None, database=None,
+SETTINGS = settings(max_examples=2_000 if LONG else 60, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 MAX_SECONDS = 5.0  # one file, however hostile
