@@ -15,7 +15,6 @@ from jobs.bronze.events import LATE_DAYS, TsWindow, parse_event, prop_rules
 from jobs.bronze.landing import list_landing_files
 from jobs.bronze.read import ParseLine, parse_landing
 from jobs.bronze.report import IngestReport
-from jobs.bronze.retry import with_commit_retry
 from jobs.bronze.shape import accepted_rows, quarantined_rows
 from jobs.bronze.users import parse_user
 from jobs.catalogs import event_catalog
@@ -91,13 +90,13 @@ def _ingest(spark: SparkSession, root: str, arrival: datetime.date, feed: Feed, 
         expected = _tally(feed.name, arrival, len(files), outcome_counts(marked).collect())
         # write: each table's own dt partition, replaced atomically
         partition = {"dt": arrival}
-        with_commit_retry(replace_partition, accepted_rows(marked, feed.table, arrival), feed.table, root, partition)
-        with_commit_retry(replace_partition, quarantined_rows(parsed, arrival), feed.quarantine, root, partition)
+        replace_partition(accepted_rows(marked, feed.table, arrival), feed.table, root, partition)
+        replace_partition(quarantined_rows(parsed, arrival), feed.quarantine, root, partition)
     finally:
         parsed.unpersist()
     # check: the report is what the tables now hold, and it must be what the run computed
     report = _read_back(spark, root, feed, arrival, expected)
-    with_commit_retry(replace_partition, _run_row(spark, report), INGEST_RUNS, root, {"feed": feed.name, "dt": arrival})
+    replace_partition(_run_row(spark, report), INGEST_RUNS, root, {"feed": feed.name, "dt": arrival})
     _warn_if_later_dates_hold_keys(spark, root, feed, arrival)
     log.info(
         "ingested %s %s: files=%d lines_read=%d accepted=%d duplicates=%d quarantined=%d by_reason=%s",
