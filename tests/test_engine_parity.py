@@ -96,10 +96,10 @@ source: {csv: care_list.csv}
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> tuple[str, str]:
-    """Landing files (300 users of each app over six days, default fault rates) and definitions."""
+    """Landing files (120 users of each app over six days, default fault rates) and definitions."""
     base = tmp_path_factory.mktemp("parity")
     landing_root = base / "template"
-    generate(GeneratorConfig(users=300, days=6, end=END, seed=5, apps=APPS), str(landing_root))
+    generate(GeneratorConfig(users=120, days=6, end=END, seed=5, apps=APPS), str(landing_root))
     defs = base / "segment_defs"
     shutil.copytree(REPO / "segment_defs", defs)
     (defs / "homeplus").mkdir()
