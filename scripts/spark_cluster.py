@@ -118,6 +118,7 @@ def workers_python() -> Path:
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     dist = cluster_dir() / "dist"
     shutil.rmtree(dist, ignore_errors=True)
+    shutil.rmtree(REPO / "build" / "lib", ignore_errors=True)  # setuptools would ship stale modules left there
     _run([uv, "build", "--wheel", "--quiet", "--out-dir", str(dist), str(REPO)], "build the project's wheel")
     wheel = next(dist.glob("*.whl"))
     if not python.exists():
