@@ -251,6 +251,22 @@ def preview(
 
 
 @app.command()
+def plan(
+    defs: DefsOption = "segment_defs",
+    ds: Annotated[Optional[str], typer.Option(help="Label date to plan on [default: latest, the newest in the label table].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (shape: docs/tools.md).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Show what publishing the definitions folder would change against the last published runs; writes nothing.
+
+    Exit status: 0 nothing broken, 1 a broken definition, 2 usage (or a missing table or folder).
+    """
+    from jobs.analyst_cli import run_plan
+
+    raise typer.Exit(run_plan(_settings(root), defs, _optional_date(ds), as_json))
+
+
+@app.command()
 def explain(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
     uid: Annotated[str, typer.Argument(help="The user id.")],
@@ -398,6 +414,11 @@ def report(
         console.print(f"error: {error}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     console.print(f"wrote {page}", highlight=False, markup=False)
+
+
+def _optional_date(text: str | None) -> dt.date | None:
+    """A date option where ``latest`` (or nothing) means the newest available."""
+    return None if text is None or text == "latest" else _date(text)
 
 
 def _date(text: str) -> dt.date:
