@@ -211,24 +211,19 @@ DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions
 
 
 @app.command()
-def validate(defs: DefsOption = "segment_defs") -> None:
-    """Check every segment definition; print every problem with file, line and column.
+def validate(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Definition files or folders to check [default: the --defs folder]. A file is checked with the --defs folder.")] = None,
+    defs: DefsOption = "segment_defs",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON (shape: docs/tools.md).")] = False,
+) -> None:
+    """Check segment definitions; print every problem with file, line and column.
 
-    Exit status: 0 all valid, 1 definition errors, 2 the folder cannot be read.
+    Exit status: 0 all valid, 1 definition errors, 2 a file or folder cannot be read.
     """
-    from jobs.segments import exit_code, format_errors
-    from jobs.segments import validate as check
+    from jobs.analyst_cli import run_validate
 
-    try:
-        errors = check(defs)
-    except FileNotFoundError as error:
-        console.print(f"error: {error}", highlight=False)
-        raise typer.Exit(2) from None
-    if errors:
-        console.print(format_errors(errors), highlight=False, markup=False)
-    else:
-        console.print(f"all segment definitions under {defs} are valid")
-    raise typer.Exit(exit_code(errors))
+    raise typer.Exit(run_validate(paths or [defs], defs, as_json))
 
 
 @app.command()
@@ -266,39 +261,40 @@ def plan(
     raise typer.Exit(run_plan(_settings(root), defs, _optional_date(ds), as_json))
 
 
-@app.command()
-def explain(
-    segment: Annotated[str, typer.Argument(help="The segment id.")],
-    uid: Annotated[str, typer.Argument(help="The user id.")],
-    ds: Annotated[Optional[str], typer.Option(help="Date [default: the segment's latest published ds].")] = None,
-    app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
+@app.command("test")
+def test_segments(
+    path: Annotated[str, typer.Argument(help="A test file, or a folder searched for tests/*.yaml.")] = "segment_defs",
     defs: DefsOption = "segment_defs",
+    warn_empty: Annotated[bool, typer.Option("--warn-empty", help="Also flag definitions that select nobody on the latest labels of --root.")] = False,
     root: RootOption = None,
 ) -> None:
-    """Say why a user is or is not a member of a segment: each group, condition and observed value.
+    """Run segment tests: golden users through the real pipeline in a throwaway lakehouse, checked against expectations.
+
+    Exit status: 0 every test passed, 1 a test failed, 2 usage (no such path or definitions folder).
+    """
+    from jobs.analyst_cli import run_segment_tests
+
+    raise typer.Exit(run_segment_tests(_settings(root), path, defs, warn_empty))
+
+
+@app.command()
+def explain(
+    segment: Annotated[str, typer.Argument(help="The segment id, or a draft definition file (*.yaml) not yet published.")],
+    uid: Annotated[str, typer.Argument(help="The user id.")],
+    ds: Annotated[Optional[str], typer.Option(
+        help="Date [default: latest: the segment's latest published ds; for a draft the newest labels].")] = None,
+    app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
+    defs: DefsOption = "segment_defs",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (shape: docs/tools.md).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Say why a user is or is not a member of a segment (or of a draft file): each group, condition and value.
 
     Exit status: 0 member or not, 1 definition errors, 2 unknown segment or uid.
     """
-    from jobs.engine import spark_session
-    from jobs.segments.errors import DefinitionErrors, format_errors
-    from jobs.segments.explain import ExplainError, published_run_of, resolve_segment
-    from jobs.segments.explain import explain as run_explain
-    from jobs.segments.explain_format import format_explanation
+    from jobs.analyst_cli import run_explain
 
-    settings = _settings(root)
-    day = _date(ds) if ds else None
-    try:
-        resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
-        day = published_run_of(settings.lakehouse_root, app_id, segment, day)["ds"]  # before the engine starts
-        with spark_session(settings) as spark:
-            result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
-    except ExplainError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    except DefinitionErrors as errors:
-        console.print(format_errors(errors.errors), highlight=False, markup=False)
-        raise typer.Exit(1) from None
-    console.print(format_explanation(result), highlight=False, markup=False)
+    raise typer.Exit(run_explain(_settings(root), segment, uid, _optional_date(ds), app_id, defs, as_json))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:

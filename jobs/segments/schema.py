@@ -11,6 +11,7 @@ import jsonschema
 from jobs.segments.conforms import compile_schema
 from jobs.segments.errors import DefinitionError, did_you_mean, quote
 from jobs.segments.load import Document, render_path
+from jobs.segments.suggest import suggest_operator
 
 SCHEMA_PATH = FsPath(__file__).resolve().parents[2] / "schemas" / "segment.schema.json"
 
@@ -31,7 +32,8 @@ def segment_schema() -> dict:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft202012Validator:
+    """The jsonschema validator of the segment schema."""
     return jsonschema.Draft202012Validator(segment_schema())
 
 
@@ -75,8 +77,9 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
     if kind in ("enum", "const"):
         options = err.validator_value if kind == "enum" else [err.validator_value]
         words = [str(o) for o in options]
+        hint = suggest_operator(value, words) if _field(path) == "op" else did_you_mean(value, words)
         return [doc.error(path, f"{_field(path)} {quote(value)} is not allowed", expected="one of " + ", ".join(words),
-                          suggestion=did_you_mean(value, words))]
+                          suggestion=hint)]
     if kind == "pattern":
         expected = _PATTERN_WORDS.get(err.validator_value, f"text matching {err.validator_value}")
         return [doc.error(path, f"{_field(path)} {quote(value)} is not valid", expected=expected)]
@@ -116,6 +119,6 @@ def schema_errors(doc: Document) -> list[DefinitionError]:
     if _conforms()(doc.data):  # the common case; jsonschema only to locate and word the problems
         return []
     found: list[DefinitionError] = []
-    for err in _validator().iter_errors(doc.data):
+    for err in validator().iter_errors(doc.data):
         found.extend(_errors_for(doc, err))
     return found
