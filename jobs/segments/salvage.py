@@ -71,18 +71,19 @@ def _repair(data: dict, err) -> bool:
     return False
 
 
-def salvage(doc: Document, validator) -> Document | None:
+def salvage(doc: Document, validator, left_to_passes) -> Document | None:
     """A copy of ``doc`` whose schema errors are neutralised, or None when what is left would not be a segment.
 
     Args:
         validator: the jsonschema validator of the segment schema.
+        left_to_passes: errors the passes report themselves (kept in place for them to see).
     """
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("app_id"), str):
         return None
     data = copy.deepcopy(data)
     for _ in range(MAX_ROUNDS):
-        found = list(validator.iter_errors(data))
+        found = [e for e in validator.iter_errors(data) if not left_to_passes(e)]
         if not found:
             return Document(doc.file, doc.abspath, data, doc.marks, doc.key_marks)
         for err in sorted(found, key=lambda e: -len(e.absolute_path)):  # innermost first: outer paths stay valid

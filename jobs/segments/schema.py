@@ -61,6 +61,8 @@ def _field(path: tuple) -> str:
 def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[DefinitionError]:
     path = tuple(err.absolute_path)
     kind, value, schema = err.validator, err.instance, err.schema
+    if reported_by_passes(err):
+        return []  # the passes report it (with a did-you-mean), so the rest of the definition is still checked
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = [k for k in value if k not in allowed]
@@ -87,8 +89,6 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
         bound = "at most" if kind == "maxLength" else "at least"
         return [doc.error(path, f"{_field(path)} is {len(value)} characters long",
                           expected=f"{bound} {err.validator_value} characters")]
-    if kind == "maximum" and path and path[-1] == "last_days":
-        return []  # reported by the behavior pass, so the rest of the definition is still checked
     if kind == "minimum" and path and path[-1] == "last_days":
         return [doc.error(path, f"window of {value} days is empty", expected="last_days from 1 to 180")]
     if kind in ("maximum", "minimum"):
@@ -112,6 +112,22 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
         return [doc.error(path, f"{_field(path)} {quote(value)} has the wrong form",
                           expected="a string, number or true/false, or a list of them")]
     return [doc.error(path, err.message)]
+
+
+_CATALOG_FIELDS = ("label", "event", "dimension")
+_MEASURE_METRICS = ("sum", "avg", "min", "max")
+
+
+def reported_by_passes(err: jsonschema.ValidationError) -> bool:
+    """Schema errors a pass reports better: a window over 180 days, and names outside the catalogs
+    (the schema enumerates them for editors; the passes add the closest name)."""
+    path = tuple(err.absolute_path)
+    if not path:
+        return False
+    if err.validator == "maximum" and path[-1] == "last_days":
+        return True
+    catalog = path[-1] in _CATALOG_FIELDS or (len(path) > 1 and path[-2] == "metric" and path[-1] in _MEASURE_METRICS)
+    return err.validator == "enum" and catalog
 
 
 def schema_errors(doc: Document) -> list[DefinitionError]:

@@ -78,9 +78,9 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
 def salvaged_segment(doc: Document):
     """The segment of what is left of a document with schema errors, or None (see ``salvage``)."""
     from jobs.segments.salvage import salvage
-    from jobs.segments.schema import validator
+    from jobs.segments.schema import reported_by_passes, validator
 
-    rest = salvage(doc, validator())
+    rest = salvage(doc, validator(), reported_by_passes)
     if rest is None:
         return None
     segment, form_errors = build_segment(rest)
