@@ -90,7 +90,7 @@ def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, 
         err(str(error))
         return 2
     except DefinitionErrors as errors:
-        out(format_errors(errors.errors))
+        sys.stderr.write(format_errors(errors.errors) + "\n")  # the analyst's mistakes, as validate words them
         return 1
     if as_json:
         data = explanation_json(result)
@@ -135,3 +135,33 @@ def run_validate(paths: list[str], defs: str, as_json: bool) -> int:
     else:
         out(f"all segment definitions under {', '.join(paths)} are valid")
     return 1 if errors else 0
+
+
+def run_preview(settings: Settings, path: str, defs: str, ds: dt.date | None, as_json: bool) -> int:
+    """``lakehouse preview``: 0 sized, 1 definition errors (on stderr, as validate words them)."""
+    from jobs.engine import spark_session
+    from jobs.segments import preview
+    from jobs.segments.errors import format_errors
+    from jobs.segments.explain_json import sizing_json
+    from jobs.segments.plan_format import error_json
+    from jobs.segments.preview import format_preview
+
+    if not os.path.isfile(path):
+        err(f"draft definition not found: {path}")
+        return 2
+    with spark_session(settings) as spark:
+        result = preview(spark, settings.lakehouse_root, path, defs, ds)
+    if result.errors:
+        if as_json:
+            out(json.dumps({"format_version": 1, "errors": [error_json(e) for e in result.errors]}, indent=2))
+        sys.stderr.write(format_errors(list(result.errors)) + "\n")
+        return 1
+    if as_json:
+        c = result.change
+        data = {"format_version": 1, **sizing_json(result.sizing), "replaces": result.replaces,
+                "baseline_ds": c.baseline_ds.isoformat() if c else None, "published_members": c.published if c else None,
+                "entered": c.entered if c else None, "exited": c.exited if c else None}
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        out(format_preview(result))
+    return 0

@@ -24,10 +24,36 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
 
+def _parse_date(text: str | dt.date) -> dt.date:
+    """A date option or argument: ``YYYY-MM-DD`` (a usage error, exit 2, otherwise)."""
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def _parse_date_or_latest(text: str | dt.date | None) -> dt.date | None:
+    """An optional date: ``YYYY-MM-DD``, or ``latest`` (None: the newest available, as when not given)."""
+    return None if text is None or text == "latest" else _parse_date(text)
+
+
+LATEST_HELP = "YYYY-MM-DD|latest"
+
 RootOption = Annotated[
     Optional[str],
     typer.Option("--root", help="Lakehouse root: a folder or s3://bucket/prefix [env LAKEHOUSE_ROOT; default ./lakehouse]."),
 ]
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (shape: docs/tools.md).")]
+
+
+def _stderr(text: str) -> None:
+    """An error for a terminal user: one ``error: ...`` line per line, on stderr."""
+    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in text.splitlines() or [text]),
+                                               highlight=False, markup=False)
 
 
 def _settings(root: str | None) -> Settings:
@@ -68,7 +94,8 @@ def _main(
 def generate(
     users: Annotated[int, typer.Option(min=1, help="Users per app.")] = 2000,
     days: Annotated[int, typer.Option(min=1, help="Days of data, ending at --end.")] = 14,
-    end: Annotated[Optional[str], typer.Option(help="Last date (YYYY-MM-DD) [default: the generator's fixed date].")] = None,
+    end: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                    help="Last date [default: the generator's fixed date].")] = None,
     apps: Annotated[str, typer.Option(help="Comma-separated app ids.")] = "smartlife",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 7,
     faults: Annotated[bool, typer.Option("--faults/--no-faults", help="Inject faults at the default rates.")] = True,
@@ -80,7 +107,7 @@ def generate(
     from jobs.generate import generate as run_generator
 
     settings = _settings(root)
-    kwargs = {} if end is None else {"end": _date(end)}
+    kwargs = {} if end is None else {"end": end}
     config = GeneratorConfig(
         users=users,
         days=days,
@@ -106,8 +133,9 @@ def generate(
 
 @app.command()
 def ingest(
-    ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First arrival date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last arrival date of a range (inclusive).")] = None,
     root: RootOption = None,
 ) -> None:
     """Ingest landing files of one arrival date (or a range) into the bronze Delta tables."""
@@ -115,7 +143,7 @@ def ingest(
     from jobs.engine import spark_session
 
     settings = _settings(root)
-    dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    dates = date_range(ds, to or ds)
     reports = []
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("ingesting", total=len(dates))
@@ -128,8 +156,9 @@ def ingest(
 
 @app.command()
 def run(
-    ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last date of a backfill range (inclusive).")] = None,
     defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
     root: RootOption = None,
 ) -> None:
@@ -143,7 +172,7 @@ def run(
 
     settings = _settings(root)
     root_path = settings.lakehouse_root
-    dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    dates = date_range(ds, to or ds)
     failed = []
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
@@ -161,50 +190,70 @@ def run(
 
     console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
     if failed:
-        console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
+        Console(stderr=True, soft_wrap=True).print("failed segment runs (the others are published):\n" + "\n".join(failed),
+                                                   markup=False, highlight=False)
         raise typer.Exit(1)
 
 
 @app.command()
 def reconcile(
-    ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First arrival date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last arrival date of a range (inclusive).")] = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Print the recorded reconciliation of ingested dates (read / accepted / duplicates / quarantined)."""
+    """Print the recorded reconciliation of ingested dates (read / accepted / duplicates / quarantined).
+
+    Exit status: 0 every run reconciles, 1 nothing recorded or a run does not reconcile, 2 usage.
+    """
     from jobs.bronze.report import format_report, recorded_reports
 
     settings = _settings(root)
-    first = _date(ds)
-    last = _date(to) if to else first
+    first, last = ds, to or ds
     reports = recorded_reports(settings.lakehouse_root, first, last)
     if not reports:
-        console.print(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
+        _stderr(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_report(reports), highlight=False)
     bad = [r for r in reports if not r.reconciles()]
+    if as_json:
+        from jobs.cli_json import FORMAT_VERSION, dumps
+
+        print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "reconciles": not bad,
+                     "runs": [{**_fields(r), "reconciles": r.reconciles()} for r in reports]}))
+    else:
+        console.print(format_report(reports), highlight=False)
     if bad:
-        console.print(f"[red]{len(bad)} run(s) do not reconcile[/red]")
+        _stderr(f"{len(bad)} run(s) do not reconcile")
         raise typer.Exit(1)
 
 
 @app.command()
 def sizes(
-    ds: Annotated[str, typer.Argument(help="First ds (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last ds of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First ds (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last ds of a range (inclusive).")] = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Print each segment's size per day (from the run catalog)."""
+    """Print each segment's size per day (from the run catalog).
+
+    Exit status: 0 printed, 1 no segment run recorded in the range, 2 usage or a missing table.
+    """
     from jobs.segments.sizes import format_sizes, segment_sizes
 
     settings = _settings(root)
-    first = _date(ds)
-    last = _date(to) if to else first
+    first, last = ds, to or ds
     rows = segment_sizes(settings.lakehouse_root, first, last)
     if not rows:
-        console.print(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
+        _stderr(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_sizes(rows), highlight=False, markup=False)
+    if as_json:
+        from jobs.cli_json import FORMAT_VERSION, dumps
+
+        print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "runs": rows}))
+    else:
+        console.print(format_sizes(rows), highlight=False, markup=False)
 
 
 DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
@@ -229,26 +278,27 @@ def validate(
 @app.command()
 def preview(
     path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
-    ds: Annotated[Optional[str], typer.Option(help="Label date [default: the latest in the label table].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date [default: latest, the newest in the label table].")] = None,
     defs: DefsOption = "segment_defs",
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Size a draft segment against the labels without writing any table."""
-    from jobs.engine import spark_session
-    from jobs.segments import preview as run_preview
-    from jobs.segments.preview import format_preview
+    """Size a draft segment against the labels without writing any table: size, funnel, reach, and the
+    change against the published segment it edits.
 
-    settings = _settings(root)
-    with spark_session(settings) as spark:
-        result = run_preview(spark, settings.lakehouse_root, path, defs, _date(ds) if ds else None)
-    console.print(format_preview(result), highlight=False, markup=False)
-    raise typer.Exit(1 if result.errors else 0)
+    Exit status: 0 sized, 1 definition errors (on stderr), 2 usage or a missing table.
+    """
+    from jobs.analyst_cli import run_preview
+
+    raise typer.Exit(run_preview(_settings(root), path, defs, ds, as_json))
 
 
 @app.command()
 def plan(
     defs: DefsOption = "segment_defs",
-    ds: Annotated[Optional[str], typer.Option(help="Label date to plan on [default: latest, the newest in the label table].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date to plan on [default: latest, the newest in the label table].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (shape: docs/tools.md).")] = False,
     root: RootOption = None,
 ) -> None:
@@ -258,7 +308,7 @@ def plan(
     """
     from jobs.analyst_cli import run_plan
 
-    raise typer.Exit(run_plan(_settings(root), defs, _optional_date(ds), as_json))
+    raise typer.Exit(run_plan(_settings(root), defs, ds, as_json))
 
 
 @app.command("test")
@@ -281,7 +331,8 @@ def test_segments(
 def explain(
     segment: Annotated[str, typer.Argument(help="The segment id, or a draft definition file (*.yaml) not yet published.")],
     uid: Annotated[str, typer.Argument(help="The user id.")],
-    ds: Annotated[Optional[str], typer.Option(
+    ds: Annotated[Optional[dt.date], typer.Option(
+        parser=_parse_date_or_latest, metavar=LATEST_HELP,
         help="Date [default: latest: the segment's latest published ds; for a draft the newest labels].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
     defs: DefsOption = "segment_defs",
@@ -294,7 +345,7 @@ def explain(
     """
     from jobs.analyst_cli import run_explain
 
-    raise typer.Exit(run_explain(_settings(root), segment, uid, _optional_date(ds), app_id, defs, as_json))
+    raise typer.Exit(run_explain(_settings(root), segment, uid, ds, app_id, defs, as_json))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:
@@ -311,9 +362,12 @@ AppOption = Annotated[str, typer.Option("--app", help="The app the segment belon
 def show(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
     app_id: AppOption = "smartlife",
-    first: Annotated[Optional[str], typer.Option("--from", help="First ds of the size history [default: the first run].")] = None,
-    last: Annotated[Optional[str], typer.Option("--to", help="Last ds of the size history [default: the last run].")] = None,
+    first: Annotated[Optional[dt.date], typer.Option("--from", parser=_parse_date, metavar="YYYY-MM-DD",
+                                                      help="First ds of the size history [default: the first run].")] = None,
+    last: Annotated[Optional[dt.date], typer.Option("--to", parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                     help="Last ds of the size history [default: latest, the last run].")] = None,
     defs: DefsOption = "segment_defs",
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
     """Show a segment's definition as written, its size and changes per day and its last run with its checks.
@@ -325,21 +379,27 @@ def show(
 
     settings = _settings(root)
     try:
-        shown = load_show(settings.lakehouse_root, defs, app_id, segment, _date(first) if first else None,
-                          _date(last) if last else None)
+        shown = load_show(settings.lakehouse_root, defs, app_id, segment, first, last)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
-    console.print(format_show(shown), highlight=False, markup=False)
+    if as_json:
+        from jobs.cli_json import dumps, show_json
+
+        print(dumps(show_json(shown)))
+    else:
+        console.print(format_show(shown), highlight=False, markup=False)
 
 
 @app.command()
 def members(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
-    ds: Annotated[Optional[str], typer.Option(help="A published ds [default: the segment's latest published ds].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="A published ds [default: latest, the segment's latest published ds].")] = None,
     page: Annotated[int, typer.Option(min=1, help="Page number (1-based).")] = 1,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Members per page.")] = 50,
     show_email: Annotated[bool, typer.Option("--show-email", help="Print emails of imported members unmasked.")] = False,
     app_id: AppOption = "smartlife",
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
     """List a segment's members on a published ds, one page at a time, ordered by uid.
@@ -351,20 +411,26 @@ def members(
 
     settings = _settings(root)
     try:
-        result = member_page(settings.lakehouse_root, app_id, segment, _date(ds) if ds else None, page, page_size)
+        result = member_page(settings.lakehouse_root, app_id, segment, ds, page, page_size)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
     except NotPublishedError as error:
         raise _reader_failed(error, 1) from None
-    console.print(format_page(result, show_email), highlight=False, markup=False)
+    if as_json:
+        from jobs.cli_json import dumps, members_json
+
+        print(dumps(members_json(result, show_email)))
+    else:
+        console.print(format_page(result, show_email), highlight=False, markup=False)
 
 
 @app.command()
 def export(
     segments: Annotated[list[str], typer.Argument(help="One or more segment ids: one CSV each.")],
     labels: Annotated[str, typer.Option(help="Label columns, comma-separated, e.g. country_en,platform.")],
-    ds: Annotated[Optional[str], typer.Option(
-        help="The published ds to export [default: the latest ds published for every segment given].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(
+        parser=_parse_date_or_latest, metavar=LATEST_HELP,
+        help="The published ds to export [default: latest, the latest ds published for every segment given].")] = None,
     out: Annotated[Optional[str], typer.Option(help="The zip to write [default: <segment>-<ds>.zip, or segments-<ds>.zip].")] = None,
     app_id: AppOption = "smartlife",
     root: RootOption = None,
@@ -378,7 +444,7 @@ def export(
 
     settings = _settings(root)
     try:
-        target, content = export_segments(settings.lakehouse_root, app_id, segments, _date(ds) if ds else None,
+        target, content = export_segments(settings.lakehouse_root, app_id, segments, ds,
                                           labels.split(","), out)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
@@ -391,7 +457,7 @@ def export(
 
 @app.command()
 def report(
-    ds: Annotated[str, typer.Argument(help="The ds to report (YYYY-MM-DD).")],
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="The ds to report (YYYY-MM-DD).")],
     days: Annotated[int, typer.Option(min=1, help="Days of size history shown, ending at ds.")] = 30,
     out: Annotated[Optional[str], typer.Option(
         help="Folder to write index.html and plotly.min.js into [default: <root>/reports/segments/<ds>].")] = None,
@@ -405,23 +471,17 @@ def report(
 
     settings = _settings(root)
     try:
-        page = build_report(settings.lakehouse_root, _date(ds), days=days, out=out)
+        page = build_report(settings.lakehouse_root, ds, days=days, out=out)
     except LookupError as error:
-        console.print(f"error: {error}", highlight=False, markup=False)
+        _stderr(str(error))
         raise typer.Exit(1) from None
     console.print(f"wrote {page}", highlight=False, markup=False)
 
 
-def _optional_date(text: str | None) -> dt.date | None:
-    """A date option where ``latest`` (or nothing) means the newest available."""
-    return None if text is None or text == "latest" else _date(text)
+def _fields(record) -> dict:
+    import dataclasses
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return parse_date(text)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
 def main() -> None:
