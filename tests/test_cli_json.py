@@ -85,3 +85,17 @@ def test_errors_go_to_stderr_and_dates_are_typed(ran):
     code, stdout, stderr = out["unknown"]
     assert (code, stdout) == (2, "")
     assert stderr == "error: unknown segment 'gateway_ownerz' for app smartlife; did you mean: gateway_owners?\n"
+
+
+def test_explain_json_of_a_published_segment(sample_lake):
+    members = rows(sample_lake, "gold/segment_membership", [("ds", "=", dt.date(2026, 6, 30)),
+                                                             ("segment_id", "=", "gateway_owners")])
+    uid = sorted(r["uid"] for r in members)[0]
+    out = subprocess.run([sys.executable, "-m", "jobs.cli", "explain", "gateway_owners", uid, "--ds", "latest", "--json",
+                          "--root", sample_lake], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    explained = json.loads(out.stdout)
+    assert (explained["uid"], explained["member"], explained["ds"], explained["rule"]["type"]) == (
+        uid, True, "2026-06-30", "all")
+    assert [i["condition"] for i in explained["rule"]["items"]] == ["user_type = 'registered'", "has_gateway = true"]
+    assert all(i["held"] for i in explained["rule"]["items"]) and explained["accept_marketing"] is True

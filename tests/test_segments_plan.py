@@ -44,7 +44,7 @@ def planned(sample_lake, tmp_path_factory):
     (defs / "smartlife" / "ios_active.yaml").write_text(NEW, encoding="utf-8")  # new
     active = defs / "smartlife" / "gateway_owners_active.yaml"  # changed: a week of taps instead of a day
     active.write_text(active.read_text(encoding="utf-8").replace("window: {last_days: 1}", "window: {last_days: 7}"))
-    (defs / "smartlife" / "failed_pairing_no_gateway.yaml").unlink()  # removed
+    (defs / "_predefined" / "prefer_mall.yaml").unlink()  # removed (a predefined one: planned per app)
     spenders = defs / "smartlife" / "big_spenders_q1.yaml"  # broken
     spenders.write_text(spenders.read_text(encoding="utf-8").replace("label: platform", "label: platfrom"))
     text = subprocess.Popen([sys.executable, "-m", "jobs.cli", "plan", "--defs", str(defs), "--root", root],
@@ -68,7 +68,7 @@ def test_plan_exit_status_and_json_shape(planned):
     assert plan["summary"] == {"new": 1, "changed": 1, "removed": 1, "broken": 1, "unchanged": 11}
     found = _by_id(plan)
     assert {k: found[k]["status"] for k in found} == {
-        "ios_active": "new", "gateway_owners_active": "changed", "failed_pairing_no_gateway": "removed",
+        "ios_active": "new", "gateway_owners_active": "changed", "prefer_mall": "removed",
         "big_spenders_q1": "broken"}
     assert len(plan["unchanged"]) == 11 and {"app_id": "smartlife", "segment_id": "vip_import"} in plan["unchanged"]
     broken = found["big_spenders_q1"]
@@ -98,10 +98,15 @@ def test_plan_numbers_equal_what_the_next_run_publishes(planned):
     assert found["ios_active"]["entered"] == found["ios_active"]["size"] > 0
     assert found["gateway_owners_active"]["entered"] > 0  # a week of taps lets more owners in
     assert runs["big_spenders_q1"]["status"] == "failed"
-    removed = found["failed_pairing_no_gateway"]
-    published = rows(planned["sample"], "gold/segment_membership",
-                     [("ds", "=", dt.date(2026, 6, 29)), ("segment_id", "=", "failed_pairing_no_gateway")])
-    assert (removed["entered"], removed["exited"], removed["published_members"]) == (0, len(published), len(published))
+    removed = found["prefer_mall"]
+    published = {r["uid"] for r in rows(planned["sample"], "gold/segment_membership",
+                                         [("ds", "=", dt.date(2026, 6, 29)), ("segment_id", "=", "prefer_mall")])}
+    deleted = {r["uid"] for r in rows(planned["sample"], "bronze/users", [("dt", "=", DS)]) if r["user_type"] == "deleted"}
+    assert len(published - deleted) > 0
+    assert runs.get("prefer_mall", {}).get("status") in (None, "retired")  # the run publishes no members for it
+    assert changes[("prefer_mall", "exited")] in (0, len(published - deleted))  # retirement may or may not record exits
+    assert (removed["entered"], removed["exited"], removed["published_members"]) == (
+        0, len(published - deleted), len(published - deleted))
 
 
 def test_plan_text(planned):
@@ -118,12 +123,12 @@ def test_plan_text(planned):
             f"    size {changed['size']} on 2026-06-30 ({changed['removed_by_consent']} removed by the marketing "
             f"consent rule); against {changed['published_members']} members published on 2026-06-29: "
             f"{changed['entered']} would enter, {changed['exited']} would exit\n") in text
-    removed = found["failed_pairing_no_gateway"]
-    assert (f"- removed  smartlife/failed_pairing_no_gateway (nested, smartlife/failed_pairing_no_gateway.yaml)\n"
+    removed = found["prefer_mall"]
+    assert (f"- removed  smartlife/prefer_mall (predefined, _predefined/prefer_mall.yaml)\n"
             f"    would be retired: against {removed['published_members']} members published on 2026-06-29: "
             f"{removed['exited']} would exit\n") in text
     assert "! broken   smartlife/big_spenders_q1 (custom, smartlife/big_spenders_q1.yaml)\n" in text
-    assert "    smartlife/big_spenders_q1.yaml:8:28: unknown label 'platfrom'\n" in text
+    assert "    smartlife/big_spenders_q1.yaml:9:28: unknown label 'platfrom'\n" in text
     assert "= unchanged: 11 segments (" in text
     assert text.rstrip().endswith("plan: 1 new, 1 changed, 1 removed, 1 broken, 11 unchanged; nothing was written")
     assert result.stderr == ""
