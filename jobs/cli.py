@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jobs import __version__
 from jobs.dates import date_range, parse_date
-from jobs.settings import Settings, normalize_root
+from jobs import settings as config
+from jobs.settings import Settings
 
 app = typer.Typer(
     help="User-segmentation lakehouse: sample data, ingestion, labels and segments.",
@@ -29,11 +30,16 @@ RootOption = Annotated[
     typer.Option("--root", help="Lakehouse root: a folder or s3://bucket/prefix [env LAKEHOUSE_ROOT; default ./lakehouse]."),
 ]
 
+DefsOption = Annotated[
+    Optional[str],
+    typer.Option("--defs", help="The segment definitions folder [env SEGMENT_DEFS; default: the definitions shipped with the package]."),
+]
 
-def _settings(root: str | None) -> Settings:
-    settings = Settings.from_env()
-    if root:
-        settings = Settings(lakehouse_root=normalize_root(root), spark_remote=settings.spark_remote)
+
+def _settings(root: str | None = None, defs: str | None = None) -> Settings:
+    """The command's settings, resolved once: options, then the environment, then the defaults."""
+    settings = config.resolve().with_overrides(lakehouse_root=root, segment_defs=defs)
+    config.activate(settings)
     return settings
 
 
@@ -130,7 +136,7 @@ def ingest(
 def run(
     ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
     to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
-    defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
@@ -141,7 +147,7 @@ def run(
     from jobs.segments import evaluate_segments
     from jobs.silver import build_silver
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     root_path = settings.lakehouse_root
     dates = date_range(_date(ds), _date(to) if to else _date(ds))
     failed = []
@@ -154,7 +160,7 @@ def run(
             build_silver(spark, root_path, day)
             build_labels(spark, root_path, day)
             progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+            runs = evaluate_segments(spark, root_path, day, settings.segment_defs)
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
@@ -207,11 +213,8 @@ def sizes(
     console.print(format_sizes(rows), highlight=False, markup=False)
 
 
-DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
-
-
 @app.command()
-def validate(defs: DefsOption = "segment_defs") -> None:
+def validate(defs: DefsOption = None) -> None:
     """Check every segment definition; print every problem with file, line and column.
 
     Exit status: 0 all valid, 1 definition errors, 2 the folder cannot be read.
@@ -219,6 +222,7 @@ def validate(defs: DefsOption = "segment_defs") -> None:
     from jobs.segments import exit_code, format_errors
     from jobs.segments import validate as check
 
+    defs = _settings(defs=defs).segment_defs
     try:
         errors = check(defs)
     except FileNotFoundError as error:
@@ -235,7 +239,7 @@ def validate(defs: DefsOption = "segment_defs") -> None:
 def preview(
     path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
     ds: Annotated[Optional[str], typer.Option(help="Label date [default: the latest in the label table].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Size a draft segment against the labels without writing any table."""
@@ -243,9 +247,9 @@ def preview(
     from jobs.segments import preview as run_preview
     from jobs.segments.preview import format_preview
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     with spark_session(settings) as spark:
-        result = run_preview(spark, settings.lakehouse_root, path, defs, _date(ds) if ds else None)
+        result = run_preview(spark, settings.lakehouse_root, path, settings.segment_defs, _date(ds) if ds else None)
     console.print(format_preview(result), highlight=False, markup=False)
     raise typer.Exit(1 if result.errors else 0)
 
@@ -256,7 +260,7 @@ def explain(
     uid: Annotated[str, typer.Argument(help="The user id.")],
     ds: Annotated[Optional[str], typer.Option(help="Date [default: the segment's latest published ds].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Say why a user is or is not a member of a segment: each group, condition and observed value.
@@ -269,13 +273,13 @@ def explain(
     from jobs.segments.explain import explain as run_explain
     from jobs.segments.explain_format import format_explanation
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     day = _date(ds) if ds else None
     try:
-        resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
+        resolve_segment(settings.segment_defs, app_id, segment)  # an unknown segment fails before the engine starts
         day = published_run_of(settings.lakehouse_root, app_id, segment, day)["ds"]  # before the engine starts
         with spark_session(settings) as spark:
-            result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
+            result = run_explain(spark, settings.lakehouse_root, segment, uid, settings.segment_defs, app_id, day)
     except ExplainError as error:
         Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
         raise typer.Exit(2) from None
@@ -301,7 +305,7 @@ def show(
     app_id: AppOption = "smartlife",
     first: Annotated[Optional[str], typer.Option("--from", help="First ds of the size history [default: the first run].")] = None,
     last: Annotated[Optional[str], typer.Option("--to", help="Last ds of the size history [default: the last run].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Show a segment's definition as written, its size and changes per day and its last run with its checks.
@@ -311,9 +315,9 @@ def show(
     from jobs.segments.published import SegmentLookupError
     from jobs.segments.show import format_show, load_show
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     try:
-        shown = load_show(settings.lakehouse_root, defs, app_id, segment, _date(first) if first else None,
+        shown = load_show(settings.lakehouse_root, settings.segment_defs, app_id, segment, _date(first) if first else None,
                           _date(last) if last else None)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
@@ -398,6 +402,30 @@ def report(
         console.print(f"error: {error}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     console.print(f"wrote {page}", highlight=False, markup=False)
+
+
+@app.command()
+def doctor(defs: DefsOption = None, root: RootOption = None) -> None:
+    """Print the resolved settings, then check that each location is reachable, that the engine
+    answers and that the Delta tables present are readable.
+
+    Exit status: 0 every check passed, 1 at least one problem (each named on stderr).
+    """
+    from jobs.doctor import describe, diagnose
+
+    settings = _settings(root, defs)
+    width = max(len(name) for name, _, _ in describe(settings))
+    for name, value, source in describe(settings):
+        console.print(f"{name:<{width}}  {value}  ({source})", highlight=False, markup=False)
+    findings = diagnose(settings)
+    errors = Console(stderr=True, soft_wrap=True)
+    for finding in findings:
+        (console if finding.ok else errors).print(finding.line(), highlight=False, markup=False)
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        errors.print(f"{len(problems)} problem(s): {', '.join(f.check for f in problems)}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    console.print("all checks passed", highlight=False, markup=False)
 
 
 def _date(text: str) -> dt.date:

@@ -6,18 +6,14 @@ DAG files import nothing from here at parse time; each task imports it when it r
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from jobs import settings as config
 from jobs.dates import parse_date
-from jobs.settings import DEFAULT_ROOT, Settings, normalize_root
+from jobs.settings import SPARK_CONNECTION, Settings
 
 log = logging.getLogger(__name__)
-
-ROOT_VARIABLE = "lakehouse_root"  # Airflow Variable (or env AIRFLOW_VAR_LAKEHOUSE_ROOT)
-DEFS_VARIABLE = "segment_defs"  # Airflow Variable (or env SEGMENT_DEFS): the definitions folder
-SPARK_CONNECTION = "spark_connect"  # Airflow Connection (or env AIRFLOW_CONN_SPARK_CONNECT), host + port
 
 
 def _airflow_variable(key: str) -> str | None:
@@ -29,7 +25,7 @@ def _airflow_variable(key: str) -> str | None:
         return None
 
 
-def _airflow_spark_url(conn_id: str) -> str | None:
+def _airflow_spark_url(conn_id: str = SPARK_CONNECTION) -> str | None:
     try:
         from airflow.sdk import Connection
 
@@ -43,14 +39,21 @@ def _airflow_spark_url(conn_id: str) -> str | None:
 
 
 def resolve_settings() -> Settings:
-    """Settings for a task: the Airflow Variable/Connection first, then the environment
-    (``LAKEHOUSE_ROOT``, ``SPARK_REMOTE``), then the embedded defaults."""
-    env = Settings.from_env()
-    root = _airflow_variable(ROOT_VARIABLE) or os.environ.get("LAKEHOUSE_ROOT") or DEFAULT_ROOT
-    remote = _airflow_spark_url(SPARK_CONNECTION) or env.spark_remote
-    settings = Settings(lakehouse_root=normalize_root(root), spark_remote=remote)
-    log.info("lakehouse root %s; engine %s", settings.lakehouse_root, settings.spark_remote or "embedded Sail")
+    """Settings for a task (``jobs.settings.resolve``): an Airflow Variable (the Connection
+    ``spark_connect`` for the engine) first, then the environment, then the defaults."""
+    settings = config.resolve(airflow=_airflow_variable, spark_connection=_airflow_spark_url)
+    log.info("lakehouse root %s; definitions %s; expectations %s; engine %s", settings.lakehouse_root,
+             settings.segment_defs, settings.expectations, settings.spark_remote or "embedded Sail")
     return settings
+
+
+@contextmanager
+def _job(settings: Settings) -> Iterator:
+    """A task's Spark session, with ``settings`` active for library defaults (the expectations)."""
+    from jobs.engine import spark_session
+
+    with config.active(settings), spark_session(settings) as spark:
+        yield spark
 
 
 def ingest_feed(feed: str, ds: str) -> dict:
@@ -60,11 +63,10 @@ def ingest_feed(feed: str, ds: str) -> dict:
         RuntimeError: if the counts do not reconcile (lines read != accepted + duplicates + quarantined).
     """
     from jobs.bronze import format_report, ingest_events, ingest_users
-    from jobs.engine import spark_session
 
     run = {"events": ingest_events, "users": ingest_users}[feed]
     settings = resolve_settings()
-    with spark_session(settings) as spark:
+    with _job(settings) as spark:
         report = run(spark, settings.lakehouse_root, parse_date(ds))
     log.info("reconciliation\n%s", format_report([report]))
     if not report.reconciles():
@@ -94,12 +96,9 @@ def _report_logged(table: str, ds: str) -> Iterator[None]:
 
 
 def segment_defs_dir() -> str:
-    """The segment definitions folder: the Airflow Variable, env ``SEGMENT_DEFS``, or the
-    ``segment_defs/`` folder shipped next to the ``jobs`` package."""
-    from pathlib import Path
-
-    configured = _airflow_variable(DEFS_VARIABLE) or os.environ.get("SEGMENT_DEFS")
-    return configured or str(Path(__file__).resolve().parents[1] / "segment_defs")
+    """The segment definitions folder of a task: the Airflow Variable ``segment_defs``, env
+    ``SEGMENT_DEFS``, or the definitions shipped with the package."""
+    return resolve_settings().segment_defs
 
 
 def build_labels_for(ds: str) -> None:
@@ -110,13 +109,12 @@ def build_labels_for(ds: str) -> None:
         PublicationBlocked: a critical quality check failed; its message (table, column, check,
             observed value, bound, report path) is the task's error. Readers keep the previous ds.
     """
-    from jobs.engine import spark_session
     from jobs.labels import build_labels
     from jobs.silver import build_silver
 
     settings = resolve_settings()
     day = parse_date(ds)
-    with spark_session(settings) as spark:
+    with _job(settings) as spark:
         build_silver(spark, settings.lakehouse_root, day)
         with _report_logged("gold.user_labels", ds):
             result = build_labels(spark, settings.lakehouse_root, day)
@@ -131,12 +129,11 @@ def evaluate_segments_for(ds: str) -> dict[str, int]:
             ds is published (runs are recorded ``blocked``); its message is the task's error.
         RuntimeError: naming every segment whose run failed (the others are published).
     """
-    from jobs.engine import spark_session
     from jobs.segments import evaluate_segments
 
     settings = resolve_settings()
-    with spark_session(settings) as spark, _report_logged("gold.segment_membership", ds):
-        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir())
+    with _job(settings) as spark, _report_logged("gold.segment_membership", ds):
+        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), settings.segment_defs)
     for report in sorted({r.report_path for r in runs if r.report_path}):
         log.info("segments %s published; quality report: %s", ds, report)
     sizes = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs if r.member_count is not None}
