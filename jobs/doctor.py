@@ -17,14 +17,16 @@ ENGINE_TIMEOUT_S = 5.0  # a Spark Connect client retries a dead server for minut
 
 @dataclass(frozen=True)
 class Finding:
-    """The outcome of one check: ``ok`` with what was seen, else the problem in one line."""
+    """The outcome of one check: ``ok`` with what was seen, else the problem in one line
+    (``skipped``: not run, because a check it needs failed)."""
 
     check: str
     ok: bool
     detail: str
+    skipped: bool = False
 
     def line(self) -> str:
-        return f"{'ok' if self.ok else 'error'}: {self.check}: {self.detail}"
+        return f"{'skipped' if self.skipped else 'ok' if self.ok else 'error'}: {self.check}: {self.detail}"
 
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
@@ -46,6 +48,8 @@ def diagnose(settings: Settings) -> list[Finding]:
         ("engine", check_engine),
     ]
     findings = [_run(name, fn, settings) for name, fn in checks]
+    if not findings[0].ok:  # every table would fail for the same reason
+        return [*findings, Finding("delta tables", True, "the lakehouse root is not reachable", skipped=True)]
     return findings + check_tables(settings.lakehouse_root)
 
 
