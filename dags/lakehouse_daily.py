@@ -19,9 +19,10 @@ Backfill a range (scheduler running): `airflow backfill create --dag-id lakehous
 `--reprocess-behavior completed`). A date builds on the earlier dates' state, so runs go one at a
 time, oldest first: a backfill's own `--max-active-runs` (default 10) applies, not the DAG's.
 
-Configuration: Airflow Variables `lakehouse_root` and `segment_defs` (or env `LAKEHOUSE_ROOT`,
-`SEGMENT_DEFS`), Connection `spark_connect` (or env `SPARK_REMOTE`); unset = the embedded
-defaults (`./lakehouse`, the in-process Sail engine).
+Configuration (jobs/settings.py, README "Configuration"): Airflow Variables `lakehouse_root`,
+`segment_defs`, `lakehouse_expectations` (or env `LAKEHOUSE_ROOT`, `SEGMENT_DEFS`,
+`LAKEHOUSE_EXPECTATIONS`), Connection `spark_connect` (or env `SPARK_REMOTE`); unset = the
+defaults (`./lakehouse`, the definitions and suites shipped with the package, in-process Sail).
 """
 
 from __future__ import annotations
