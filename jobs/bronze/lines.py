@@ -89,14 +89,7 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes | TooLongL
     number = 0
     carry = b""  # the unfinished line so far
     long_prefix, long_length = None, 0  # set while skipping the rest of a too-long line
-    first = True
-    for chunk in chunks:
-        if first and chunk:
-            first = False
-            if chunk.startswith(_UTF16_BOMS):
-                raise FileReadError(UNDECODABLE, "the file starts with a UTF-16 byte-order mark; lines must be UTF-8")
-            if chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM) :]
+    for chunk in _without_bom(chunks):
         start = 0
         while True:
             end = chunk.find(b"\n", start)
@@ -118,6 +111,25 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes | TooLongL
     if carry or long_prefix is not None:
         number += 1
         yield number, _finish(carry, long_prefix, long_length)
+
+
+def _without_bom(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks with a UTF-8 byte-order mark at the start dropped (however the chunks split it).
+
+    Raises:
+        FileReadError: ``undecodable`` if the file starts with a UTF-16 byte-order mark.
+    """
+    pieces = iter(chunks)
+    head = b""
+    for chunk in pieces:
+        head += chunk
+        if len(head) >= len(_BOM):
+            break
+    if head.startswith(_UTF16_BOMS):
+        raise FileReadError(UNDECODABLE, "the file starts with a UTF-16 byte-order mark; lines must be UTF-8")
+    if head:
+        yield head.removeprefix(_BOM)
+    yield from pieces
 
 
 def _finish(carry: bytes, long_prefix: bytes | None, long_length: int) -> bytes | TooLongLine:
