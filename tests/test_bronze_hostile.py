@@ -190,3 +190,26 @@ def test_labels_leave_out_daily_sums_that_in_range_values_cannot_give(spark):
     assert {u: (r["mall_items_paid_180d"], r["mall_amount_paid_180d"], r["mall_items_ordered_180d"],
                 r["mall_amount_ordered_180d"]) for u, r in got.items()} == {
         "u1": (0, 1.0, 0, 2.0), "u2": (7, 9.5, 0, 0.0)}  # fmt: skip
+
+
+def test_an_ingest_runs_table_from_before_the_file_columns_is_upgraded_keeping_its_rows(spark, root):
+    """Sail drops columns a table lacks on write: without the upgrade the failed files would vanish."""
+    import dataclasses
+
+    from pyspark.sql import types as T
+
+    from jobs.delta_io import replace_partition
+
+    old = dataclasses.replace(INGEST_RUNS, schema=T.StructType(INGEST_RUNS.schema.fields[:9]))
+    earlier = D - dt.timedelta(days=1)
+    row = ("users", earlier, 1, 5, 5, 0, 0, "{}", dt.datetime(2024, 3, 9, tzinfo=dt.timezone.utc))
+    replace_partition(spark.createDataFrame([row], old.schema), old, root, {"feed": "users", "dt": earlier})
+    write(root, "events", "a.jsonl.gz", b"not gzip")
+
+    ingest_events(spark, root, D)
+
+    runs = {r["dt"]: r for r in rows(root, INGEST_RUNS)}
+    assert runs[D]["failed_files"] == '{"%sa.jsonl.gz":"undecodable: not valid gzip data (Error -3 while ' \
+        'decompressing data: incorrect header check)"}' % PREFIX
+    assert (runs[earlier]["lines_read"], runs[earlier]["failed_files"]) == (5, None)
+    assert [r.feed for r in recorded_reports(root, earlier, D)] == ["users", "events"]

@@ -18,6 +18,7 @@ from jobs.bronze.read import FILE_FAILURE, ParseLine, parse_landing
 from jobs.bronze.report import FAILED, READ, SKIPPED, FileOutcome, IngestReport, canonical_json
 from jobs.bronze.retry import with_commit_retry
 from jobs.bronze.shape import accepted_rows, quarantined_rows
+from jobs.bronze.upgrade import add_missing_columns
 from jobs.bronze.users import parse_user
 from jobs.catalogs import event_catalog
 from jobs.delta_io import ensure_table, read_table, replace_partition
@@ -103,6 +104,7 @@ def _ingest(spark: SparkSession, root: str, arrival: datetime.date, feed: Feed, 
     run = {"feed": feed.name, "dt": arrival}
     finished = datetime.datetime.now(datetime.timezone.utc)
     with_commit_retry(replace_partition, _file_rows(spark, report, finished), INGEST_FILES, root, run)
+    with_commit_retry(add_missing_columns, spark, INGEST_RUNS, root)
     with_commit_retry(replace_partition, _run_row(spark, report, finished), INGEST_RUNS, root, run)
     _warn_if_later_dates_hold_keys(spark, root, feed, arrival)
     for name, why in report.failed_files.items():
