@@ -377,6 +377,30 @@ def export(
                   highlight=False, markup=False)
 
 
+@app.command("segments")
+def list_segments(
+    app_id: Annotated[Optional[str], typer.Option("--app", help="Only this app [default: every app].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (one object per segment).")] = False,
+    root: RootOption = None,
+) -> None:
+    """List every segment per app: kind, refresh, status of its last run (published, blocked,
+    failed, retired), last published ds and its size, from the run catalog.
+
+    Exit status: 0 listed, 2 no run catalog under the root.
+    """
+    import json
+
+    from jobs.segments.listing import format_listing, segment_listing
+
+    listing = segment_listing(_settings(root).lakehouse_root, app_id)
+    if as_json:
+        print(json.dumps(listing, indent=2))
+    elif listing:
+        console.print(format_listing(listing), highlight=False, markup=False)
+    else:
+        console.print(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
+
+
 @app.command()
 def report(
     ds: Annotated[str, typer.Argument(help="The ds to report (YYYY-MM-DD).")],
