@@ -377,6 +377,30 @@ def export(
                   highlight=False, markup=False)
 
 
+@app.command("maintain")
+def maintain_tables(
+    retention_hours: Annotated[float, typer.Option(
+        min=0, help="Keep files removed from published tables this long (readers, time travel).")] = 168,
+    staging_retention_hours: Annotated[float, typer.Option(min=0, help="The same for staging twins.")] = 24,
+    staging_keep_days: Annotated[int, typer.Option(min=0, help="Staged partitions kept before the newest staged ds.")] = 7,
+    root: RootOption = None,
+) -> None:
+    """Compact, vacuum and checkpoint every Delta table (and clean up staging), with delta-rs.
+
+    Run it when no pipeline run writes (the weekly DAG does). docs/maintenance.md explains the retentions.
+    """
+    from jobs.maintain import maintain
+
+    settings = _settings(root)
+    done = maintain(settings.lakehouse_root, retention_hours=retention_hours,
+                    staging_retention_hours=staging_retention_hours, staging_keep_days=staging_keep_days)
+    for result in done:
+        console.print(result.line(), highlight=False, markup=False)
+    before, after = sum(r.bytes_before for r in done), sum(r.bytes_after for r in done)
+    console.print(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
+                  f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB", highlight=False, markup=False)
+
+
 @app.command("segments")
 def list_segments(
     app_id: Annotated[Optional[str], typer.Option("--app", help="Only this app [default: every app].")] = None,

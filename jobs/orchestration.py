@@ -242,3 +242,16 @@ def landing_arrived(event: dict) -> None:
         log.info("landing of %s is complete", event.get("ds"))
         return
     raise AirflowFailException(missing_message(event["ds"], event["missing"], event["waited_seconds"]))
+
+
+def maintain_lakehouse() -> dict:
+    """Compacts, vacuums and checkpoints every table (``jobs.maintain``); returns the sizes."""
+    from jobs.maintain import maintain
+    from jobs.task_failures import fail_fast
+
+    with fail_fast("maintenance"):
+        done = maintain(resolve_settings().lakehouse_root)
+    for result in done:
+        log.info("maintained %s", result.line())
+    return {"tables": len(done), "bytes_before": sum(r.bytes_before for r in done),
+            "bytes_after": sum(r.bytes_after for r in done)}

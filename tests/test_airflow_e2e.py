@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from airflow_helpers import airflow, airflow_env, assert_published, migrate, run_states
+from airflow_helpers import airflow, airflow_env, assert_published, migrate, rows, run_states
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
