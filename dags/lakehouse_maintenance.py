@@ -17,16 +17,15 @@ race is retried). Settings as the daily DAG (`lakehouse_root`); docs/maintenance
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 
 @dag(
     dag_id="lakehouse_maintenance",
-    schedule=CronTriggerTimetable("0 3 * * 0", timezone="UTC"),
-    start_date=datetime(2026, 1, 1),
+    # No start_date: the first run is the next Sunday, not one at once on deployment (which could
+    # compact tables under a running backfill).
+    schedule=CronTriggerTimetable("0 3 * * 0", timezone="UTC", run_immediately=False),
     catchup=False,
     max_active_runs=1,
     tags=["lakehouse", "maintenance"],

@@ -32,7 +32,7 @@ def pipeline(tmp_path_factory):
     started = time.monotonic()
     done = airflow(env, "dags", "test", "lakehouse_daily", DAY.isoformat())
     print(f"dags test {DAY}: {time.monotonic() - started:.0f} s")
-    return {"lakehouse": lakehouse, "done": done, "states": run_states(env)}
+    return {"lakehouse": lakehouse, "done": done, "states": run_states(env), "env": env}
 
 
 def test_the_run_succeeds(pipeline):
@@ -43,6 +43,42 @@ def test_the_run_succeeds(pipeline):
 
 def test_tables_are_published(pipeline):
     assert_published(pipeline["lakehouse"], DAY)
+
+
+def _asset_events(env: dict[str, str]) -> list[tuple[str, dict]]:
+    """(asset name, extra) of every asset event, oldest first, from the metadata DB."""
+    import json
+    import sqlite3
+    from pathlib import Path
+
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as conn:
+        found = conn.execute("select a.name, e.extra from asset_event e join asset a on e.asset_id = a.id "
+                             "order by e.id").fetchall()
+    return [(name, json.loads(extra) if isinstance(extra, str) else extra) for name, extra in found]
+
+
+def test_asset_events_carry_ds_and_counts(pipeline):
+    lakehouse = pipeline["lakehouse"]
+    events = dict(_asset_events(pipeline["env"]))
+    assert set(events) == {"bronze.users", "bronze.events", "gold.user_labels", "gold.segment_membership"}
+    for feed in ("users", "events"):
+        extra = events[f"bronze.{feed}"]
+        assert extra["ds"] == DAY.isoformat() and extra["feed"] == feed
+        assert extra["lines_read"] == extra["accepted"] + extra["duplicates"] + extra["quarantined"] > 0
+    assert events["bronze.events"]["rows"] == events["bronze.events"]["accepted"] == len(
+        rows(lakehouse, "bronze.events", "dt", DAY))
+    labels = rows(lakehouse, "gold.user_labels", "ds", DAY)
+    assert events["gold.user_labels"] == {"ds": DAY.isoformat(), "rows": len(labels), "warnings":
+                                          events["gold.user_labels"]["warnings"]}
+    members: dict[str, int] = {}
+    for row in rows(lakehouse, "gold.segment_membership", "ds", DAY):
+        members[f"{row['app_id']}/{row['segment_id']}"] = members.get(f"{row['app_id']}/{row['segment_id']}", 0) + 1
+    runs = rows(lakehouse, "gold.segment_runs", "ds", DAY)
+    extra = events["gold.segment_membership"]
+    assert extra["ds"] == DAY.isoformat() and extra["failed"] == {} and extra["blocked"] == []
+    assert extra["members"] == {f"{r['app_id']}/{r['segment_id']}": members.get(f"{r['app_id']}/{r['segment_id']}", 0)
+                                for r in runs}
+    assert extra["published"] == len(runs)
 
 
 def _task_tries(env: dict[str, str], run_date: dt.date) -> dict[str, tuple[str, int]]:
@@ -115,6 +151,10 @@ def test_transient_conflict_is_retried_and_a_definition_error_fails_once(pipelin
     runs = {r["segment_id"]: r["status"] for r in rows(pipeline["lakehouse"], "gold.segment_runs", "ds", DAY)}
     assert runs.pop("broken") == "failed"
     assert runs and set(runs.values()) == {"published"}, runs
+    # the partly failed segments task still emitted its asset event, for what was published
+    extra = dict(_asset_events(env))["gold.segment_membership"]
+    assert list(extra["failed"]) == ["smartlife/broken"]
+    assert sorted(extra["members"]) == sorted(f"smartlife/{s}" for s in runs)
 
 
 def test_missing_markers_fail_the_wait_naming_the_feed(pipeline, tmp_path):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_helpers import VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate, rows
+from airflow_helpers import REPO, VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate, rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -136,6 +136,9 @@ def deployment(tmp_path_factory):
     (lakehouse / "landing" / "users" / f"dt={timeout_day.isoformat()}" / "_SUCCESS").unlink()
 
     home = tmp / "airflow"
+    dags = tmp / "dags"
+    dags.mkdir()
+    (dags / "lakehouse_daily.py").symlink_to(REPO / "dags" / "lakehouse_daily.py")
     port = _free_port()
     env = airflow_env(
         home, lakehouse,
@@ -149,6 +152,13 @@ def deployment(tmp_path_factory):
         AIRFLOW__API_AUTH__JWT_SECRET="lakehouse-e2e-test-secret",
         AIRFLOW__API__SECRET_KEY="lakehouse-e2e-test-secret",
         LANDING_POKE_SECONDS="2",
+        # On a busy machine (2 cores shared) a worker's call to the API server can take longer than
+        # the default 5 s; a task that fails on that is retried after 5 s, not 300.
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="60",
+        AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="5",
+        # Only the daily DAG: the weekly maintenance DAG would run at once (its latest Sunday) and
+        # compact the tables under the daily runs.
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
     )
     # Land the backfill range in bronze first (while Airflow starts): a re-run of a date sees the
     # late events that arrived after its first run (by design its labels change then); with
