@@ -44,29 +44,32 @@ def is_deterministic(error: BaseException) -> bool:
 def is_transient(error: BaseException) -> bool:
     """True for errors a retry can cure: a lost commit race, a lost engine connection, an S3 5xx.
 
-    The classification is the writers' retry policy's (``jobs.delta_io.is_transient``) when it
-    exists, so the task boundary and the writers agree on what is transient.
+    The writers' retry policy (``jobs.delta_io.is_transient``, when present) decides for commit
+    races and the engine connection, so the task boundary and the writers agree; the storage
+    errors (S3 throttling and 5xx, network timeouts) are added here.
     """
     try:
         from jobs.delta_io import is_transient as writers_is_transient
     except ImportError:
-        return _transient_fallback(error)
-    return writers_is_transient(error)
+        writers_is_transient = None
+    if writers_is_transient is not None and writers_is_transient(error):
+        return True
+    return _transient_here(error)
 
 
 _TRANSIENT_TEXT = (
     "Failed to commit transaction",  # the embedded engine's lost commit race
     "StatusCode.UNAVAILABLE", "Connection reset", "Connection refused", "Socket closed",
-    "SlowDown", "ServiceUnavailable", "InternalError", "503 Service", "500 Internal",
+    "SlowDown", "SLOW_DOWN", "ServiceUnavailable", "InternalError", "503 Service", "500 Internal",
 )
 
 
-def _transient_fallback(error: BaseException) -> bool:
-    from jobs.publish import CommitConflict
-
+def _transient_here(error: BaseException) -> bool:
     seen: BaseException | None = error
     while seen is not None:  # the cause chain: a wrapper may hide the engine's own error
-        if isinstance(seen, (CommitConflict, ConnectionError, TimeoutError)):
+        names = {cls.__name__ for cls in type(seen).__mro__}
+        # CommitConflict: what the writers raise once their own retries gave up on a transient error
+        if "CommitConflict" in names or isinstance(seen, (ConnectionError, TimeoutError)):
             return True
         if any(text in str(seen) for text in _TRANSIENT_TEXT):
             return True
