@@ -138,31 +138,45 @@ def run(
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
+    from jobs.publish import PublicationBlocked
     from jobs.segments import evaluate_segments
     from jobs.silver import build_silver
 
     settings = _settings(root)
     root_path = settings.lakehouse_root
     dates = date_range(_date(ds), _date(to) if to else _date(ds))
-    failed = []
+    failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
-        for day in dates:
-            progress.update(task, description=f"{day} ingest")
-            ingest_date(spark, root_path, day)
-            progress.update(task, description=f"{day} labels")
-            build_silver(spark, root_path, day)
-            build_labels(spark, root_path, day)
-            progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+        for number, day in enumerate(dates, start=1):
+            try:
+                progress.update(task, description=f"{day} ingest")
+                ingest_date(spark, root_path, day)
+                progress.update(task, description=f"{day} labels")
+                build_silver(spark, root_path, day)
+                build_labels(spark, root_path, day)
+                progress.update(task, description=f"{day} segments")
+                runs = evaluate_segments(spark, root_path, day, defs)
+            except PublicationBlocked as error:  # later dates build on this one: stop here
+                blocked = blocked_run_message(error, number, dates)
+                break
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
 
     console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
+    if blocked:
+        raise _reader_failed(blocked, 1)
     if failed:
         console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
         raise typer.Exit(1)
+
+
+def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:
+    """Why a range ``run`` stopped at a blocked ds (the checks, the report) and how to resume it."""
+    day = blocked.ds
+    return (f"{day} is blocked by the quality gates (day {number} of {len(dates)}); the dates before it are published:\n"
+            f"{blocked}\nfix the cause, then resume with: lakehouse run {day} --to {dates[-1]}")
 
 
 @app.command()
