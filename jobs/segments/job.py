@@ -29,6 +29,7 @@ from jobs.segments.imports import FAILURE_SCHEMA, lines_frame, parse_import, res
 from jobs.segments.model import PREDEFINED_APP, Segment
 from jobs.publish import PublicationBlocked, audit_publish, new_run_id, read_staged, stage
 from jobs.quality.datasets import SEGMENTS
+from jobs.safe_text import FORMULA_STARTS
 from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RunRecord, changes, runs_frame
 from jobs.segments.validate import check_definitions
 from jobs.tables import (
@@ -102,10 +103,22 @@ def run_imports(spark, root, ds, program, segments: list[Segment]) -> tuple[Data
         reason = f"user snapshot of {ds} cannot be read: {str(exc).splitlines()[0][:200]}"
         return None, None, {**errors, **{seg.key: reason for seg, _ in parsed}}
     members, rejected = resolve_imports(lines_frame(spark, parsed), users)
+    members = formula_safe_params(members)
     rejected = rejected.unionByName(spark.createDataFrame(parse_failures, FAILURE_SCHEMA))
     files = spark.createDataFrame(
         [(s.app_id, s.id, _csv_name(program, s)) for s, _ in parsed], "app_id string, segment_id string, source_file string")
     return members, rejected.join(files, ["app_id", "segment_id"]), errors
+
+
+def formula_safe_params(members: DataFrame) -> DataFrame:
+    """Imported members' param1..3 with the spreadsheet-formula guard of ``jobs.safe_text``: a
+    param starting with = + - @ tab or CR gets a leading ``'`` (campaign tools paste params into
+    sheets and templates)."""
+    def guarded(name: str):
+        value = F.col(name)
+        return F.when(F.substring(value, 1, 1).isin(list(FORMULA_STARTS)), F.concat(F.lit("'"), value)).otherwise(value)
+
+    return members.withColumns({name: guarded(name) for name in ("param1", "param2", "param3")})
 
 
 def _csv_name(program, seg: Segment) -> str:
