@@ -237,10 +237,11 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
 
 
 def read_labels(root: str, app_id: str, ds: dt.date, columns: Sequence[str]) -> dict[str, dict]:
-    """uid -> label row (the chosen columns) of gold.user_labels for the app on ds."""
-    from jobs.delta_io import read_arrow
+    """uid -> label row (the chosen columns) of gold.user_labels for the app on ds, as published
+    with the segments of ds (the version their visibility commit recorded)."""
+    from jobs.segments.published import read_visible
     from jobs.tables import GOLD_USER_LABELS
 
     filters = [("ds", "=", ds), ("app_id", "=", app_id)]
-    rows = read_arrow(GOLD_USER_LABELS, root, columns=["uid", *columns], filters=filters).to_pylist()
+    rows = read_visible(GOLD_USER_LABELS, root, filters=filters, columns=["uid", *columns])
     return {r["uid"]: r for r in rows}

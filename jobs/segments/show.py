@@ -200,7 +200,7 @@ def load_show(root: str, defs_dir: str, app_id: str, segment_id: str,
         FileNotFoundError: the definitions folder or a table is missing.
     """
     from jobs.delta_io import read_arrow
-    from jobs.segments.published import known_segment_ids
+    from jobs.segments.published import known_segment_ids, read_visible
     from jobs.tables import GOLD_CHECK_RESULTS, GOLD_SEGMENT_CHANGES
 
     definition, defined = find_definition(defs_dir, app_id, segment_id)
@@ -213,7 +213,7 @@ def load_show(root: str, defs_dir: str, app_id: str, segment_id: str,
     span = [("ds", ">=", runs[0]["ds"]), ("ds", "<=", runs[-1]["ds"])] if runs else []
     changes = []
     if runs:
-        changes = read_arrow(GOLD_SEGMENT_CHANGES, root, columns=["ds", "change"], filters=key + span).to_pylist()
+        changes = read_visible(GOLD_SEGMENT_CHANGES, root, columns=["ds", "change"], filters=key + span)
     last_run = every_run[-1] if every_run else None
     checks = []
     if last_run is not None:
