@@ -256,7 +256,7 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
     # segments were computed from are made visible by the same commit.
     runs = stage(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, ds)
     try:
-        publish_checked(spark, root, checked, extra=[runs], pinned=[labels_pin])
+        publish_checked(spark, root, checked, extra=[runs], pinned=[] if checked.blocked else [labels_pin])
     except PublicationBlocked:
         log.error("segments of %s blocked; quality report: %s", ds, checked.report_path)
         raise
