@@ -29,6 +29,7 @@ class Compiler:
         self.ds = ds
         self.params: list = []
         self.selections: dict[tuple, str] = {}
+        self.needed: set[str] = set()  # aggregate columns the metrics read (times always)
 
     def bind(self, value) -> str:
         self.params.append(value)
@@ -69,9 +70,12 @@ class Compiler:
     def behavior(self, cond: BehaviorCondition) -> str:
         p = self.selections.setdefault(cond.selection, f"b{len(self.selections)}")
         times = f"{p}_times"
+        kind, m = cond.metric.kind, cond.metric.measure
+        if cond.executed:
+            self.needed.update({"days": [f"{p}_days"], "times": [], "avg": [f"{p}_{m}_sum", f"{p}_{m}_count"]}.get(
+                kind, [f"{p}_{m}_{kind}"]))
         if not cond.executed:
             return f"({times} IS NULL OR {times} = 0)"
-        kind, m = cond.metric.kind, cond.metric.measure
         value, defined = {"times": (times, "true"), "days": (f"{p}_days", "true"),
                           "sum": (f"coalesce({p}_{m}_sum, 0)", "true"),
                           "avg": (f"{p}_{m}_sum / {p}_{m}_count", f"{p}_{m}_count > 0"),
@@ -105,55 +109,59 @@ class Compiler:
             for flt in where:
                 hit = f"coalesce(dim_{flt.dimension} IN ({', '.join(self.bind(v) for v in flt.values)}), false)"
                 match += f" AND {'' if flt.op in ('eq', 'in') else 'NOT '}{hit}"
-            columns += [f"count(*) FILTER (WHERE {match}) AS {p}_times",
-                        f"count(DISTINCT event_date) FILTER (WHERE {match}) AS {p}_days"]
+            candidates = {f"{p}_times": "count(*)", f"{p}_days": "count(DISTINCT event_date)"}
             for m in ("amount", "items"):
-                columns += [f"sum({m}) FILTER (WHERE {match}) AS {p}_{m}_sum",
-                            f"count({m}) FILTER (WHERE {match}) AS {p}_{m}_count",
-                            f"min({m}) FILTER (WHERE {match}) AS {p}_{m}_min",
-                            f"max({m}) FILTER (WHERE {match}) AS {p}_{m}_max"]
+                candidates.update({f"{p}_{m}_{agg}": f"{agg}({m})" for agg in ("sum", "count", "min", "max")})
+            columns += [f"{agg} FILTER (WHERE {match}) AS {name}" for name, agg in candidates.items()
+                        if name == f"{p}_times" or name in self.needed]
         return f"SELECT app_id, uid, {', '.join(columns)} FROM events GROUP BY app_id, uid"
 
 
-def membership_sql(defs_dir: str, ds: dt.date) -> tuple[str, list]:
-    """The query of every rule-based segment's members (app_id, segment_id, uid), with its parameters."""
+def membership_statements(defs_dir: str, ds: dt.date) -> list[tuple[str, list]]:
+    """The statements (SQL, parameters) that leave every rule-based segment's members in table
+    ``members`` (app_id, segment_id, uid): the behavior aggregates, one table of flags per nesting
+    level (each level reads the flag columns of the one before; a table per level keeps DuckDB's
+    optimizer from inlining every referenced rule into the next), then the members."""
     program, errors = check_definitions(defs_dir)
     if errors:
         raise SystemExit(f"definitions under {defs_dir} do not validate: {errors[:3]}")
     segments = [s for s in program.segments if s.rule is not None]
-    by_key, columns, ordered = {s.key: s for s in segments}, {}, []
+    by_key, columns, levels = {s.key: s for s in segments}, {}, {}
 
     def resolve(app_id: str, ref: str) -> tuple[str, str]:
         return (app_id, ref) if (app_id, ref) in by_key else (PREDEFINED_APP, ref)
 
     def visit(seg) -> None:  # dependency order: referenced segments first
         if seg.key not in columns:
-            for ref in references(seg):
-                visit(by_key[resolve(seg.app_id, ref.segment)])
-            columns[seg.key] = f"s{len(ordered)}"
-            ordered.append(seg)
+            refs = [by_key[resolve(seg.app_id, r.segment)] for r in references(seg)]
+            for ref in refs:
+                visit(ref)
+            columns[seg.key] = f"s{len(columns)}"
+            levels[seg.key] = 1 + max((levels[r.key] for r in refs), default=-1)
 
     for seg in segments:
         visit(seg)
-    compiler, levels = Compiler(ds), {}
-    for seg in ordered:
-        rule = compiler.condition(seg.rule, lambda ref, seg=seg: columns[resolve(seg.app_id, ref)])
-        if seg.app_id != PREDEFINED_APP:
-            rule = f"(app_id = {compiler.bind(seg.app_id)} AND {rule})"
-        if seg.consent_required:
-            rule = f"({rule} AND coalesce(accept_marketing, false))"
-        level = 1 + max((levels[resolve(seg.app_id, r.segment)][0] for r in references(seg)), default=-1)
-        levels[seg.key] = (level, rule)
+    compiler, statements, source = Compiler(ds), [], "(SELECT * FROM labels LEFT JOIN agg USING (app_id, uid))"
+    for level in sorted(set(levels.values())):
+        compiler.params, flags = [], []
+        for seg in (by_key[k] for k, lv in levels.items() if lv == level):
+            rule = compiler.condition(seg.rule, lambda ref, seg=seg: columns[resolve(seg.app_id, ref)])
+            if seg.app_id != PREDEFINED_APP:
+                rule = f"(app_id = {compiler.bind(seg.app_id)} AND {rule})"
+            if seg.consent_required:
+                rule = f"({rule} AND coalesce(accept_marketing, false))"
+            flags.append(f"{rule} AS {columns[seg.key]}")
+        statements.append((f"CREATE OR REPLACE TEMP TABLE flags{level} AS SELECT *, {', '.join(flags)} FROM {source}",
+                           compiler.params))
+        source = f"flags{level}"
+    compiler.params = []
     aggregates = compiler.aggregates() if compiler.selections else "SELECT NULL::VARCHAR AS app_id, NULL::VARCHAR AS uid WHERE false"
-    # One projection per nesting level: a nested segment reads the flag columns of the levels below.
-    body = "SELECT * FROM labels l LEFT JOIN agg USING (app_id, uid)"
-    for level in sorted({lv for lv, _ in levels.values()}):
-        flags = ", ".join(f"{rule} AS {columns[key]}" for key, (lv, rule) in levels.items() if lv == level)
-        body = f"SELECT *, {flags} FROM ({body})"
-    ids = ", ".join(f"CASE WHEN {columns[s.key]} THEN {compiler.bind(s.id)} END" for s in ordered)
-    sql = (f"WITH agg AS ({aggregates}) SELECT app_id, segment_id, uid FROM "
-           f"(SELECT app_id, uid, unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS segment_id FROM ({body}))")
-    return sql, compiler.params
+    statements.insert(0, (f"CREATE OR REPLACE TEMP TABLE agg AS {aggregates}", compiler.params))
+    compiler.params = []
+    ids = ", ".join(f"CASE WHEN {columns[k]} THEN {compiler.bind(by_key[k].id)} END" for k in columns)
+    statements.append((f"CREATE OR REPLACE TEMP TABLE members AS SELECT app_id, segment_id, uid FROM (SELECT app_id, uid, "
+                       f"unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS segment_id FROM {source})", compiler.params))
+    return statements
 
 
 def build_memberships(con: duckdb.DuckDBPyConnection, out: str, defs_dir: str, ds: dt.date, name: str) -> int:
@@ -162,9 +170,9 @@ def build_memberships(con: duckdb.DuckDBPyConnection, out: str, defs_dir: str, d
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE events AS {silver_events_sql(out, ds)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW labels AS SELECT * FROM '{out}/labels/ds={ds}.parquet'")
-    sql, params = membership_sql(defs_dir, ds)
+    for sql, params in membership_statements(defs_dir, ds):
+        con.execute(sql, params)
     target = pathlib.Path(out, "membership")
     target.mkdir(parents=True, exist_ok=True)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE members AS {sql}", params)
     con.execute(f"COPY members TO '{target}/{name}.parquet' (FORMAT parquet)")
     return con.execute("SELECT count(*) FROM members").fetchall()[0][0]

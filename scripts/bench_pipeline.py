@@ -187,6 +187,7 @@ def duckdb_phase(name: str, work: pathlib.Path, args: argparse.Namespace) -> dic
 
     root, out, dates = str(work / "lake"), str(work / "duck"), _dates(args)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     _peak_rss_reset()
     t = time.perf_counter()
     report: dict = {}
