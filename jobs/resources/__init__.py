@@ -12,8 +12,6 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-SHIPPED = ("segment_defs", "schemas", "expectations")
-
 
 def shipped(name: str) -> Traversable:
     """The shipped folder or file ``name`` (e.g. ``schemas/segment.schema.json``)."""
