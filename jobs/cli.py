@@ -398,6 +398,54 @@ def export(
     _say(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})")
 
 
+@app.command("maintain")
+def maintain_tables(
+    retention_hours: Annotated[float, typer.Option(
+        min=0, help="Keep files removed from published tables this long (readers, time travel).")] = 168,
+    staging_retention_hours: Annotated[float, typer.Option(min=0, help="The same for staging twins.")] = 24,
+    staging_keep_days: Annotated[int, typer.Option(min=0, help="Staged partitions kept before the newest staged ds.")] = 7,
+    root: RootOption = None,
+) -> None:
+    """Compact, vacuum and checkpoint every Delta table (and clean up staging), with delta-rs.
+
+    Run it when no pipeline run writes (the weekly DAG does). docs/maintenance.md explains the retentions.
+    """
+    from jobs.maintain import maintain
+
+    settings = _settings(root)
+    done = maintain(settings.lakehouse_root, retention_hours=retention_hours,
+                    staging_retention_hours=staging_retention_hours, staging_keep_days=staging_keep_days)
+    for result in done:
+        console.print(result.line(), highlight=False, markup=False)
+    before, after = sum(r.bytes_before for r in done), sum(r.bytes_after for r in done)
+    console.print(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
+                  f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB", highlight=False, markup=False)
+
+
+@app.command("segments")
+def list_segments(
+    app_id: Annotated[Optional[str], typer.Option("--app", help="Only this app [default: every app].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (one object per segment).")] = False,
+    root: RootOption = None,
+) -> None:
+    """List every segment per app: kind, refresh, status of its last run (published, blocked,
+    failed, retired), last published ds and its size, from the run catalog.
+
+    Exit status: 0 listed, 2 no run catalog under the root.
+    """
+    import json
+
+    from jobs.segments.listing import format_listing, segment_listing
+
+    listing = segment_listing(_settings(root).lakehouse_root, app_id)
+    if as_json:
+        print(json.dumps(listing, indent=2))
+    elif listing:
+        console.print(format_listing(listing), highlight=False, markup=False)
+    else:
+        console.print(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
+
+
 @app.command()
 def report(
     ds: Annotated[str, typer.Argument(help="The ds to report (YYYY-MM-DD).")],
