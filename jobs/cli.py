@@ -421,10 +421,10 @@ def maintain_tables(
     done = maintain(settings.lakehouse_root, retention_hours=retention_hours,
                     staging_retention_hours=staging_retention_hours, staging_keep_days=staging_keep_days)
     for result in done:
-        console.print(result.line(), highlight=False, markup=False)
+        _say(result.line())
     before, after = sum(r.bytes_before for r in done), sum(r.bytes_after for r in done)
-    console.print(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
-                  f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB", highlight=False, markup=False)
+    _say(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
+         f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB")
 
 
 @app.command("segments")
@@ -446,9 +446,9 @@ def list_segments(
     if as_json:
         print(json.dumps(listing, indent=2))
     elif listing:
-        console.print(format_listing(listing), highlight=False, markup=False)
+        _say(format_listing(listing))
     else:
-        console.print(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
+        _say(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
 
 
 @app.command()

@@ -178,7 +178,7 @@ def test_kills_at_every_commit_of_a_new_and_of_a_rerun_ds(spark, lake, tmp_path,
     first = view(lake, D2)
     check_every_boundary(spark, seen, nothing, first, d1)
     middle = [n for n, _, state in seen if state == nothing][len(seen) // 2]
-    check_real_kills(spark, monkeypatch, start, tmp_path, [middle, len(seen) - 1], strip_times(first))
+    check_real_kills(spark, monkeypatch, start, tmp_path, [middle], strip_times(first))
 
     # 2. a re-run of that ds after half the users changed their consent
     flip_consent(spark, lake, D2)
@@ -190,4 +190,4 @@ def test_kills_at_every_commit_of_a_new_and_of_a_rerun_ds(spark, lake, tmp_path,
     assert second["segment_membership"] != first["segment_membership"]
     check_every_boundary(spark, seen, first, second, d1)
     table_commits = [n for n, _, state in seen if state == first][-5:-1]  # the segment tables' own commits
-    check_real_kills(spark, monkeypatch, start, tmp_path, table_commits[:2], strip_times(second))
+    check_real_kills(spark, monkeypatch, start, tmp_path, table_commits[:1], strip_times(second))

@@ -125,3 +125,22 @@ def test_bounds_file(tmp_path):
 def test_observed_and_bound_texts(check_type, kwargs, result, expected):
     error = "boom" if expected[0].startswith("error") else None
     assert describe(check_type, kwargs, result, error) == expected
+
+
+def test_size_swings_warn_by_default():
+    """PRODUCT.md: size swings are business signals; only integrity checks block."""
+    import datetime as dt
+
+    from jobs.quality import CheckResult
+
+    for table, bounds in load_bounds().items():
+        assert [b.severity for b in (bounds.default, *bounds.groups.values())] == \
+            ["warning"] * (1 + len(bounds.groups)), table
+    # the swing that stopped a 200-day backfill at its 51st day: a 59-member segment dropping 55 %
+    bound = load_bounds()["gold.segment_membership"].for_group(("smartlife", "churn_stage"))
+    low, high = bound.limits(59)
+    assert (low, high) == (30, 118) and not low <= 26 <= high
+    swing = CheckResult("r", "gold.segment_membership", dt.date(2026, 6, 30), "bounds", "rows", "b",
+                        "row_count_vs_previous", None, bound.severity, False, "26 rows", "30..118 rows")
+    assert swing.warned and not swing.blocking
+    assert Bound(0.5, 1.0).severity == "warning"  # a bound without a severity warns too
