@@ -11,13 +11,18 @@ from jobs.settings import Settings
 
 
 def out(text: str) -> None:
-    """A result on stdout."""
+    """A result on stdout, control characters of data values escaped (JSON has none raw)."""
+    from jobs.safe_text import terminal_text
+
+    text = terminal_text(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def err(text: str) -> None:
     """An error on stderr, one ``error: ...`` line per line."""
-    sys.stderr.write("".join(f"error: {line}\n" for line in text.splitlines() or [text]))
+    from jobs.safe_text import terminal_text
+
+    sys.stderr.write("".join(f"error: {line}\n" for line in terminal_text(text).splitlines() or [text]))
 
 
 def run_plan(settings: Settings, defs: str, ds: dt.date | None, as_json: bool) -> int:
@@ -90,7 +95,7 @@ def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, 
         err(str(error))
         return 2
     except DefinitionErrors as errors:
-        sys.stderr.write(format_errors(errors.errors) + "\n")  # the analyst's mistakes, as validate words them
+        sys.stderr.write(format_errors(errors.errors) + "\n")  # the analyst's mistakes, as validate words them (stderr escapes)
         return 1
     if as_json:
         data = explanation_json(result)

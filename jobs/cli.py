@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jobs import __version__
 from jobs.dates import date_range, parse_date
-from jobs.settings import Settings, normalize_root
+from jobs import settings as config
+from jobs.safe_text import TerminalStream, terminal_text, terminal_value
+from jobs.settings import Settings
 
 app = typer.Typer(
     help="User-segmentation lakehouse: sample data, ingestion, labels and segments.",
@@ -24,6 +26,18 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
 
+
+def _say(text: object, err: bool = False) -> None:
+    """Prints a message as plain text (no markup), control characters of data values escaped."""
+    out = Console(stderr=True, soft_wrap=True) if err else console
+    out.print(terminal_text(str(text)), highlight=False, markup=False)
+
+
+def _stderr(text: str) -> None:
+    """An error: one ``error: ...`` line per line, on stderr."""
+    _say("\n".join(f"error: {line}" for line in str(text).splitlines() or [str(text)]), err=True)
+
+
 def _parse_date(text: str | dt.date) -> dt.date:
     """A date option or argument: ``YYYY-MM-DD`` (a usage error, exit 2, otherwise)."""
     if isinstance(text, dt.date):
@@ -31,7 +45,7 @@ def _parse_date(text: str | dt.date) -> dt.date:
     try:
         return parse_date(text)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(terminal_value(str(error))) from None
 
 
 def _parse_date_or_latest(text: str | dt.date | None) -> dt.date | None:
@@ -40,26 +54,23 @@ def _parse_date_or_latest(text: str | dt.date | None) -> dt.date | None:
 
 
 LATEST_HELP = "YYYY-MM-DD|latest"
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (shape: docs/tools.md).")]
 
 RootOption = Annotated[
     Optional[str],
     typer.Option("--root", help="Lakehouse root: a folder or s3://bucket/prefix [env LAKEHOUSE_ROOT; default ./lakehouse]."),
 ]
 
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (shape: docs/tools.md).")]
-
-
-def _stderr(text: str) -> None:
-    """An error for a terminal user: one ``error: ...`` line per line, on stderr."""
-    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in text.splitlines() or [text]),
-                                               highlight=False, markup=False)
+DefsOption = Annotated[
+    Optional[str],
+    typer.Option("--defs", help="The segment definitions folder [env SEGMENT_DEFS; default: the definitions shipped with the package]."),
+]
 
 
-def _settings(root: str | None) -> Settings:
-    settings = Settings.from_env()
-    if root:
-        settings = Settings(lakehouse_root=normalize_root(root), spark_remote=settings.spark_remote)
+def _settings(root: str | None = None, defs: str | None = None) -> Settings:
+    """The command's settings, resolved once: options, then the environment, then the defaults."""
+    settings = config.resolve().with_overrides(lakehouse_root=root, segment_defs=defs)
+    config.activate(settings)
     return settings
 
 
@@ -76,7 +87,7 @@ def _progress() -> Progress:
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"lakehouse {__version__}")
+        _say(f"lakehouse {__version__}")
         raise typer.Exit()
 
 
@@ -125,7 +136,7 @@ def generate(
 
         result = run_generator(config, settings.lakehouse_root, progress=report)
     injected = {feed: sum(counts.values()) for feed, counts in result.injected.items()}
-    console.print(
+    _say(
         f"wrote {result.event_lines:,} event lines and {result.user_lines:,} user lines "
         f"under {settings.lakehouse_root}/landing in {result.seconds:.1f}s; faults injected: {injected}"
     )
@@ -151,7 +162,7 @@ def ingest(
             progress.update(task, description=f"ingesting {day}")
             reports.extend(ingest_date(spark, settings.lakehouse_root, day))
             progress.advance(task)
-    console.print(format_report(reports), highlight=False)
+    _say(format_report(reports))
 
 
 @app.command()
@@ -159,7 +170,7 @@ def run(
     ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First date (YYYY-MM-DD).")],
     to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
                                                    help="Last date of a backfill range (inclusive).")] = None,
-    defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
@@ -167,32 +178,45 @@ def run(
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
+    from jobs.publish import PublicationBlocked
     from jobs.segments import evaluate_segments
     from jobs.silver import build_silver
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     root_path = settings.lakehouse_root
     dates = date_range(ds, to or ds)
-    failed = []
+    failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
-        for day in dates:
-            progress.update(task, description=f"{day} ingest")
-            ingest_date(spark, root_path, day)
-            progress.update(task, description=f"{day} labels")
-            build_silver(spark, root_path, day)
-            build_labels(spark, root_path, day)
-            progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+        for number, day in enumerate(dates, start=1):
+            try:
+                progress.update(task, description=f"{day} ingest")
+                ingest_date(spark, root_path, day)
+                progress.update(task, description=f"{day} labels")
+                build_silver(spark, root_path, day)
+                build_labels(spark, root_path, day)
+                progress.update(task, description=f"{day} segments")
+                runs = evaluate_segments(spark, root_path, day, settings.segment_defs)
+            except PublicationBlocked as error:  # later dates build on this one: stop here
+                blocked = blocked_run_message(error, number, dates)
+                break
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
 
-    console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
+    _say(format_sizes(segment_sizes(root_path, dates[0], dates[-1])))
+    if blocked:
+        raise _reader_failed(blocked, 1)
     if failed:
-        Console(stderr=True, soft_wrap=True).print("failed segment runs (the others are published):\n" + "\n".join(failed),
-                                                   markup=False, highlight=False)
+        _say("failed segment runs (the others are published):\n" + "\n".join(failed), err=True)
         raise typer.Exit(1)
+
+
+def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:
+    """Why a range ``run`` stopped at a blocked ds (the checks, the report) and how to resume it."""
+    day = blocked.ds
+    return (f"{day} is blocked by the quality gates (day {number} of {len(dates)}); the dates before it are published:\n"
+            f"{blocked}\nfix the cause, then resume with: lakehouse run {day} --to {dates[-1]}")
 
 
 @app.command()
@@ -217,12 +241,12 @@ def reconcile(
         raise typer.Exit(1)
     bad = [r for r in reports if not r.reconciles()]
     if as_json:
-        from jobs.cli_json import FORMAT_VERSION, dumps
+        from jobs.cli_json import FORMAT_VERSION, dumps, fields_of
 
         print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "reconciles": not bad,
-                     "runs": [{**_fields(r), "reconciles": r.reconciles()} for r in reports]}))
+                     "runs": [{**fields_of(r), "reconciles": r.reconciles()} for r in reports]}))
     else:
-        console.print(format_report(reports), highlight=False)
+        _say(format_report(reports))
     if bad:
         _stderr(f"{len(bad)} run(s) do not reconcile")
         raise typer.Exit(1)
@@ -253,17 +277,14 @@ def sizes(
 
         print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "runs": rows}))
     else:
-        console.print(format_sizes(rows), highlight=False, markup=False)
-
-
-DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
+        _say(format_sizes(rows))
 
 
 @app.command()
 def validate(
     paths: Annotated[Optional[list[str]], typer.Argument(
         help="Definition files or folders to check [default: the --defs folder]. A file is checked with the --defs folder.")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON (shape: docs/tools.md).")] = False,
 ) -> None:
     """Check segment definitions; print every problem with file, line and column.
@@ -272,6 +293,7 @@ def validate(
     """
     from jobs.analyst_cli import run_validate
 
+    defs = _settings(defs=defs).segment_defs
     raise typer.Exit(run_validate(paths or [defs], defs, as_json))
 
 
@@ -280,7 +302,7 @@ def preview(
     path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
     ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
                                                    help="Label date [default: latest, the newest in the label table].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
@@ -291,12 +313,13 @@ def preview(
     """
     from jobs.analyst_cli import run_preview
 
-    raise typer.Exit(run_preview(_settings(root), path, defs, ds, as_json))
+    settings = _settings(root, defs)
+    raise typer.Exit(run_preview(settings, path, settings.segment_defs, ds, as_json))
 
 
 @app.command()
 def plan(
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
                                                    help="Label date to plan on [default: latest, the newest in the label table].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (shape: docs/tools.md).")] = False,
@@ -308,13 +331,15 @@ def plan(
     """
     from jobs.analyst_cli import run_plan
 
-    raise typer.Exit(run_plan(_settings(root), defs, ds, as_json))
+    settings = _settings(root, defs)
+    raise typer.Exit(run_plan(settings, settings.segment_defs, ds, as_json))
 
 
 @app.command("test")
 def test_segments(
-    path: Annotated[str, typer.Argument(help="A test file, or a folder searched for tests/*.yaml.")] = "segment_defs",
-    defs: DefsOption = "segment_defs",
+    path: Annotated[Optional[str], typer.Argument(
+        help="A test file, or a folder searched for tests/*.yaml [default: the --defs folder].")] = None,
+    defs: DefsOption = None,
     warn_empty: Annotated[bool, typer.Option("--warn-empty", help="Also flag definitions that select nobody on the latest labels of --root.")] = False,
     root: RootOption = None,
 ) -> None:
@@ -324,7 +349,8 @@ def test_segments(
     """
     from jobs.analyst_cli import run_segment_tests
 
-    raise typer.Exit(run_segment_tests(_settings(root), path, defs, warn_empty))
+    settings = _settings(root, defs)
+    raise typer.Exit(run_segment_tests(settings, path or settings.segment_defs, settings.segment_defs, warn_empty))
 
 
 @app.command()
@@ -335,7 +361,7 @@ def explain(
         parser=_parse_date_or_latest, metavar=LATEST_HELP,
         help="Date [default: latest: the segment's latest published ds; for a draft the newest labels].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (shape: docs/tools.md).")] = False,
     root: RootOption = None,
 ) -> None:
@@ -345,13 +371,14 @@ def explain(
     """
     from jobs.analyst_cli import run_explain
 
-    raise typer.Exit(run_explain(_settings(root), segment, uid, ds, app_id, defs, as_json))
+    settings = _settings(root, defs)
+    raise typer.Exit(run_explain(settings, segment, uid, ds, app_id, settings.segment_defs, as_json))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:
     """Prints a reader command's error (one ``error: ...`` line per line) to stderr; the exit to raise."""
     lines = str(error).splitlines() or [str(error)]
-    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in lines), highlight=False, markup=False)
+    _say(err=True, text="\n".join(f"error: {line}" for line in lines))
     return typer.Exit(code)
 
 
@@ -366,7 +393,7 @@ def show(
                                                       help="First ds of the size history [default: the first run].")] = None,
     last: Annotated[Optional[dt.date], typer.Option("--to", parser=_parse_date_or_latest, metavar=LATEST_HELP,
                                                      help="Last ds of the size history [default: latest, the last run].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
@@ -377,9 +404,9 @@ def show(
     from jobs.segments.published import SegmentLookupError
     from jobs.segments.show import format_show, load_show
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     try:
-        shown = load_show(settings.lakehouse_root, defs, app_id, segment, first, last)
+        shown = load_show(settings.lakehouse_root, settings.segment_defs, app_id, segment, first, last)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
     if as_json:
@@ -387,7 +414,7 @@ def show(
 
         print(dumps(show_json(shown)))
     else:
-        console.print(format_show(shown), highlight=False, markup=False)
+        _say(format_show(shown))
 
 
 @app.command()
@@ -421,7 +448,7 @@ def members(
 
         print(dumps(members_json(result, show_email)))
     else:
-        console.print(format_page(result, show_email), highlight=False, markup=False)
+        _say(format_page(result, show_email))
 
 
 @app.command()
@@ -437,22 +464,70 @@ def export(
 ) -> None:
     """Export segments of a published ds with chosen labels: a zip of <segment>.csv files and manifest.json.
 
-    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
+    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label,
+    or --out is a folder. Text cells starting with = + - @ tab or CR get a leading ' (no spreadsheet formulas).
     """
-    from jobs.segments.export import ExportRefused, export_segments
+    from jobs.segments.export import ExportRefused, OutputPathError, export_segments
     from jobs.segments.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
         target, content = export_segments(settings.lakehouse_root, app_id, segments, ds,
                                           labels.split(","), out)
-    except SegmentLookupError as error:
+    except (SegmentLookupError, OutputPathError) as error:
         raise _reader_failed(error, 2) from None
     except (ExportRefused, NotPublishedError) as error:
         raise _reader_failed(error, 1) from None
     counts = ", ".join(f"{s['segment_id']} {s['row_count']:,} rows" for s in content["segments"])
-    console.print(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})",
-                  highlight=False, markup=False)
+    _say(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})")
+
+
+@app.command("maintain")
+def maintain_tables(
+    retention_hours: Annotated[float, typer.Option(
+        min=0, help="Keep files removed from published tables this long (readers, time travel).")] = 168,
+    staging_retention_hours: Annotated[float, typer.Option(min=0, help="The same for staging twins.")] = 24,
+    staging_keep_days: Annotated[int, typer.Option(min=0, help="Staged partitions kept before the newest staged ds.")] = 7,
+    root: RootOption = None,
+) -> None:
+    """Compact, vacuum and checkpoint every Delta table (and clean up staging), with delta-rs.
+
+    Run it when no pipeline run writes (the weekly DAG does). docs/maintenance.md explains the retentions.
+    """
+    from jobs.maintain import maintain
+
+    settings = _settings(root)
+    done = maintain(settings.lakehouse_root, retention_hours=retention_hours,
+                    staging_retention_hours=staging_retention_hours, staging_keep_days=staging_keep_days)
+    for result in done:
+        _say(result.line())
+    before, after = sum(r.bytes_before for r in done), sum(r.bytes_after for r in done)
+    _say(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
+         f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB")
+
+
+@app.command("segments")
+def list_segments(
+    app_id: Annotated[Optional[str], typer.Option("--app", help="Only this app [default: every app].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (one object per segment).")] = False,
+    root: RootOption = None,
+) -> None:
+    """List every segment per app: kind, refresh, status of its last run (published, blocked,
+    failed, retired), last published ds and its size, from the run catalog.
+
+    Exit status: 0 listed, 2 no run catalog under the root.
+    """
+    import json
+
+    from jobs.segments.listing import format_listing, segment_listing
+
+    listing = segment_listing(_settings(root).lakehouse_root, app_id)
+    if as_json:
+        print(json.dumps(listing, indent=2))
+    elif listing:
+        _say(format_listing(listing))
+    else:
+        _say(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
 
 
 @app.command()
@@ -475,24 +550,42 @@ def report(
     except LookupError as error:
         _stderr(str(error))
         raise typer.Exit(1) from None
-    console.print(f"wrote {page}", highlight=False, markup=False)
+    _say(f"wrote {page}")
 
 
-def _fields(record) -> dict:
-    import dataclasses
+@app.command()
+def doctor(defs: DefsOption = None, root: RootOption = None) -> None:
+    """Print the resolved settings, then check that each location is reachable, that the engine
+    answers and that the Delta tables present are readable.
 
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    Exit status: 0 every check passed, 1 at least one problem (each named on stderr).
+    """
+    from jobs.doctor import describe, diagnose
+
+    settings = _settings(root, defs)
+    width = max(len(name) for name, _, _ in describe(settings))
+    for name, value, source in describe(settings):
+        _say(f"{name:<{width}}  {value}  ({source})")
+    findings = diagnose(settings)
+    for finding in findings:
+        _say(finding.line(), err=not finding.ok)
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        _say(f"{len(problems)} problem(s): {', '.join(f.check for f in problems)}", err=True)
+        raise typer.Exit(1)
+    _say("all checks passed")
 
 
 def main() -> None:
     """Runs the CLI; a missing input (folder, table, snapshot) is reported in one line, exit 2."""
     code: int | str | None = 0
+    sys.stderr = TerminalStream(sys.stderr)  # click's usage errors and log lines quote raw arguments
     try:
         app()
     except SystemExit as done:
         code = done.code
     except FileNotFoundError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        _say(err=True, text=f"error: {error}")
         code = 2
     # Every table write is committed by now. Native threads of the in-process engine (Arrow and
     # gRPC C++ pools) can abort the interpreter's teardown ("terminate called without an active

@@ -46,3 +46,8 @@ def members_json(page, show_email: bool) -> dict:
     rows = [{**r, "email": r.get("email") if show_email else mask_email(r.get("email"))} for r in page.rows]
     return {"format_version": FORMAT_VERSION, "app_id": page.app_id, "segment_id": page.segment_id, "kind": page.kind,
             "ds": page.ds, "page": page.page, "pages": page.pages, "total": page.total, "members": rows}
+
+
+def fields_of(record) -> dict:
+    """A dataclass record's fields by name (not converted)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
