@@ -15,7 +15,7 @@ from jobs.storage import filesystem
 
 log = logging.getLogger(__name__)
 
-STAGING = "_staging/ingest"  # under the lakehouse root; a run's folder is removed when it ends
+SCRATCH = "_scratch/ingest"  # under the root (not _staging/: the publication twins live there); removed after each run
 
 
 @contextmanager
@@ -26,11 +26,11 @@ def staged(spark: SparkSession, marked: DataFrame, root: str, feed: str, arrival
     running the Python line parser again: Sail 0.7.2 ignores ``persist`` (a no-op), so without
     this every action re-read and re-parsed every landing file.
 
-    The folder is the run's own (``<root>/_staging/ingest/<feed>/dt=<arrival>/<uuid>``) and is
+    The folder is the run's own (``<root>/_scratch/ingest/<feed>/dt=<arrival>/<uuid>``) and is
     removed when the block ends, also on failure; a folder left by a killed run is harmless
     (nothing reads it) and removed by the next run of the same feed and date.
     """
-    parent = f"{root.rstrip('/')}/{STAGING}/{feed}/dt={arrival.isoformat()}"
+    parent = f"{root.rstrip('/')}/{SCRATCH}/{feed}/dt={arrival.isoformat()}"
     _remove(parent)  # leftovers of a killed run
     location = f"{parent}/{uuid.uuid4().hex}"
     marked.write.parquet(location)  # the default mode: fail if the folder exists (a fresh uuid)
