@@ -256,6 +256,18 @@ def compare(report: dict, generated: dict, args: argparse.Namespace) -> dict:
     return rows
 
 
+def markdown_table(report: dict) -> str:
+    """The side-by-side figures as a Markdown table (for docs/benchmarks.md)."""
+    lines = ["| phase | project | DuckDB | ratio | project peak | DuckDB peak |", "|---|---:|---:|---:|---:|---:|"]
+    for name, row in report["side_by_side"].items():
+        rate = (f" ({row['project_lines_per_s']:,} / {row['duckdb_lines_per_s']:,} lines/s)"
+                if "project_lines_per_s" in row else "")
+        lines.append(f"| {name}{rate} | {row['project_s']:.1f} s | {row['duckdb_s']:.1f} s | {row['ratio']}× | "
+                     f"{row['project_peak_mib']:,} MiB | {row['duckdb_peak_mib']:,} MiB |")
+    return "\n".join(lines)
+
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Project phases vs the same work in DuckDB SQL (times, peak memory, ratios).")
     parser.add_argument("--users", type=int, default=2000, help="users per app (default 2000)")
@@ -298,6 +310,7 @@ def main() -> int:
             report["same_answer"] = check_all(work, _dates(args))
         text = json.dumps(report, indent=2, default=str)
         print(text)
+        print(markdown_table(report), file=sys.stderr)
         if args.json:
             pathlib.Path(args.json).write_text(text)
     finally:
