@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jobs import __version__
 from jobs.dates import date_range, parse_date
-from jobs.settings import Settings, normalize_root
+from jobs import settings as config
+from jobs.safe_text import TerminalStream, terminal_text, terminal_value
+from jobs.settings import Settings
 
 app = typer.Typer(
     help="User-segmentation lakehouse: sample data, ingestion, labels and segments.",
@@ -24,16 +26,28 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
 
+
+def _say(text: object, err: bool = False) -> None:
+    """Prints a message as plain text (no markup), control characters of data values escaped."""
+    out = Console(stderr=True, soft_wrap=True) if err else console
+    out.print(terminal_text(str(text)), highlight=False, markup=False)
+
+
 RootOption = Annotated[
     Optional[str],
     typer.Option("--root", help="Lakehouse root: a folder or s3://bucket/prefix [env LAKEHOUSE_ROOT; default ./lakehouse]."),
 ]
 
+DefsOption = Annotated[
+    Optional[str],
+    typer.Option("--defs", help="The segment definitions folder [env SEGMENT_DEFS; default: the definitions shipped with the package]."),
+]
 
-def _settings(root: str | None) -> Settings:
-    settings = Settings.from_env()
-    if root:
-        settings = Settings(lakehouse_root=normalize_root(root), spark_remote=settings.spark_remote)
+
+def _settings(root: str | None = None, defs: str | None = None) -> Settings:
+    """The command's settings, resolved once: options, then the environment, then the defaults."""
+    settings = config.resolve().with_overrides(lakehouse_root=root, segment_defs=defs)
+    config.activate(settings)
     return settings
 
 
@@ -50,7 +64,7 @@ def _progress() -> Progress:
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"lakehouse {__version__}")
+        _say(f"lakehouse {__version__}")
         raise typer.Exit()
 
 
@@ -98,7 +112,7 @@ def generate(
 
         result = run_generator(config, settings.lakehouse_root, progress=report)
     injected = {feed: sum(counts.values()) for feed, counts in result.injected.items()}
-    console.print(
+    _say(
         f"wrote {result.event_lines:,} event lines and {result.user_lines:,} user lines "
         f"under {settings.lakehouse_root}/landing in {result.seconds:.1f}s; faults injected: {injected}"
     )
@@ -123,14 +137,14 @@ def ingest(
             progress.update(task, description=f"ingesting {day}")
             reports.extend(ingest_date(spark, settings.lakehouse_root, day))
             progress.advance(task)
-    console.print(format_report(reports), highlight=False)
+    _say(format_report(reports))
 
 
 @app.command()
 def run(
     ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
     to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
-    defs: Annotated[str, typer.Option("--defs", help="The segment definitions folder.")] = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
@@ -138,31 +152,45 @@ def run(
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
+    from jobs.publish import PublicationBlocked
     from jobs.segments import evaluate_segments
     from jobs.silver import build_silver
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     root_path = settings.lakehouse_root
     dates = date_range(_date(ds), _date(to) if to else _date(ds))
-    failed = []
+    failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
-        for day in dates:
-            progress.update(task, description=f"{day} ingest")
-            ingest_date(spark, root_path, day)
-            progress.update(task, description=f"{day} labels")
-            build_silver(spark, root_path, day)
-            build_labels(spark, root_path, day)
-            progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+        for number, day in enumerate(dates, start=1):
+            try:
+                progress.update(task, description=f"{day} ingest")
+                ingest_date(spark, root_path, day)
+                progress.update(task, description=f"{day} labels")
+                build_silver(spark, root_path, day)
+                build_labels(spark, root_path, day)
+                progress.update(task, description=f"{day} segments")
+                runs = evaluate_segments(spark, root_path, day, settings.segment_defs)
+            except PublicationBlocked as error:  # later dates build on this one: stop here
+                blocked = blocked_run_message(error, number, dates)
+                break
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
 
-    console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
+    _say(format_sizes(segment_sizes(root_path, dates[0], dates[-1])))
+    if blocked:
+        raise _reader_failed(blocked, 1)
     if failed:
-        console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
+        _say("failed segment runs (the others are published):\n" + "\n".join(failed))
         raise typer.Exit(1)
+
+
+def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:
+    """Why a range ``run`` stopped at a blocked ds (the checks, the report) and how to resume it."""
+    day = blocked.ds
+    return (f"{day} is blocked by the quality gates (day {number} of {len(dates)}); the dates before it are published:\n"
+            f"{blocked}\nfix the cause, then resume with: lakehouse run {day} --to {dates[-1]}")
 
 
 @app.command()
@@ -179,12 +207,12 @@ def reconcile(
     last = _date(to) if to else first
     reports = recorded_reports(settings.lakehouse_root, first, last)
     if not reports:
-        console.print(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
+        _say(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_report(reports), highlight=False)
+    _say(format_report(reports))
     bad = [r for r in reports if not r.reconciles()]
     if bad:
-        console.print(f"[red]{len(bad)} run(s) do not reconcile[/red]")
+        _say(f"{len(bad)} run(s) do not reconcile")
         raise typer.Exit(1)
 
 
@@ -202,16 +230,13 @@ def sizes(
     last = _date(to) if to else first
     rows = segment_sizes(settings.lakehouse_root, first, last)
     if not rows:
-        console.print(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
+        _say(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_sizes(rows), highlight=False, markup=False)
-
-
-DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
+    _say(format_sizes(rows))
 
 
 @app.command()
-def validate(defs: DefsOption = "segment_defs") -> None:
+def validate(defs: DefsOption = None) -> None:
     """Check every segment definition; print every problem with file, line and column.
 
     Exit status: 0 all valid, 1 definition errors, 2 the folder cannot be read.
@@ -219,15 +244,16 @@ def validate(defs: DefsOption = "segment_defs") -> None:
     from jobs.segments import exit_code, format_errors
     from jobs.segments import validate as check
 
+    defs = _settings(defs=defs).segment_defs
     try:
         errors = check(defs)
     except FileNotFoundError as error:
-        console.print(f"error: {error}", highlight=False)
+        _say(f"error: {error}")
         raise typer.Exit(2) from None
     if errors:
-        console.print(format_errors(errors), highlight=False, markup=False)
+        _say(format_errors(errors))
     else:
-        console.print(f"all segment definitions under {defs} are valid")
+        _say(f"all segment definitions under {defs} are valid")
     raise typer.Exit(exit_code(errors))
 
 
@@ -235,7 +261,7 @@ def validate(defs: DefsOption = "segment_defs") -> None:
 def preview(
     path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
     ds: Annotated[Optional[str], typer.Option(help="Label date [default: the latest in the label table].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Size a draft segment against the labels without writing any table."""
@@ -243,10 +269,10 @@ def preview(
     from jobs.segments import preview as run_preview
     from jobs.segments.preview import format_preview
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     with spark_session(settings) as spark:
-        result = run_preview(spark, settings.lakehouse_root, path, defs, _date(ds) if ds else None)
-    console.print(format_preview(result), highlight=False, markup=False)
+        result = run_preview(spark, settings.lakehouse_root, path, settings.segment_defs, _date(ds) if ds else None)
+    _say(format_preview(result))
     raise typer.Exit(1 if result.errors else 0)
 
 
@@ -256,7 +282,7 @@ def explain(
     uid: Annotated[str, typer.Argument(help="The user id.")],
     ds: Annotated[Optional[str], typer.Option(help="Date [default: the segment's latest published ds].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Say why a user is or is not a member of a segment: each group, condition and observed value.
@@ -269,26 +295,26 @@ def explain(
     from jobs.segments.explain import explain as run_explain
     from jobs.segments.explain_format import format_explanation
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     day = _date(ds) if ds else None
     try:
-        resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
+        resolve_segment(settings.segment_defs, app_id, segment)  # an unknown segment fails before the engine starts
         day = published_run_of(settings.lakehouse_root, app_id, segment, day)["ds"]  # before the engine starts
         with spark_session(settings) as spark:
-            result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
+            result = run_explain(spark, settings.lakehouse_root, segment, uid, settings.segment_defs, app_id, day)
     except ExplainError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        _say(err=True, text=f"error: {error}")
         raise typer.Exit(2) from None
     except DefinitionErrors as errors:
-        console.print(format_errors(errors.errors), highlight=False, markup=False)
+        _say(format_errors(errors.errors))
         raise typer.Exit(1) from None
-    console.print(format_explanation(result), highlight=False, markup=False)
+    _say(format_explanation(result))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:
     """Prints a reader command's error (one ``error: ...`` line per line) to stderr; the exit to raise."""
     lines = str(error).splitlines() or [str(error)]
-    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in lines), highlight=False, markup=False)
+    _say(err=True, text="\n".join(f"error: {line}" for line in lines))
     return typer.Exit(code)
 
 
@@ -301,7 +327,7 @@ def show(
     app_id: AppOption = "smartlife",
     first: Annotated[Optional[str], typer.Option("--from", help="First ds of the size history [default: the first run].")] = None,
     last: Annotated[Optional[str], typer.Option("--to", help="Last ds of the size history [default: the last run].")] = None,
-    defs: DefsOption = "segment_defs",
+    defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
     """Show a segment's definition as written, its size and changes per day and its last run with its checks.
@@ -311,13 +337,13 @@ def show(
     from jobs.segments.published import SegmentLookupError
     from jobs.segments.show import format_show, load_show
 
-    settings = _settings(root)
+    settings = _settings(root, defs)
     try:
-        shown = load_show(settings.lakehouse_root, defs, app_id, segment, _date(first) if first else None,
+        shown = load_show(settings.lakehouse_root, settings.segment_defs, app_id, segment, _date(first) if first else None,
                           _date(last) if last else None)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
-    console.print(format_show(shown), highlight=False, markup=False)
+    _say(format_show(shown))
 
 
 @app.command()
@@ -344,7 +370,7 @@ def members(
         raise _reader_failed(error, 2) from None
     except NotPublishedError as error:
         raise _reader_failed(error, 1) from None
-    console.print(format_page(result, show_email), highlight=False, markup=False)
+    _say(format_page(result, show_email))
 
 
 @app.command()
@@ -359,22 +385,70 @@ def export(
 ) -> None:
     """Export segments of a published ds with chosen labels: a zip of <segment>.csv files and manifest.json.
 
-    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
+    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label,
+    or --out is a folder. Text cells starting with = + - @ tab or CR get a leading ' (no spreadsheet formulas).
     """
-    from jobs.segments.export import ExportRefused, export_segments
+    from jobs.segments.export import ExportRefused, OutputPathError, export_segments
     from jobs.segments.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
         target, content = export_segments(settings.lakehouse_root, app_id, segments, _date(ds) if ds else None,
                                           labels.split(","), out)
-    except SegmentLookupError as error:
+    except (SegmentLookupError, OutputPathError) as error:
         raise _reader_failed(error, 2) from None
     except (ExportRefused, NotPublishedError) as error:
         raise _reader_failed(error, 1) from None
     counts = ", ".join(f"{s['segment_id']} {s['row_count']:,} rows" for s in content["segments"])
-    console.print(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})",
-                  highlight=False, markup=False)
+    _say(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})")
+
+
+@app.command("maintain")
+def maintain_tables(
+    retention_hours: Annotated[float, typer.Option(
+        min=0, help="Keep files removed from published tables this long (readers, time travel).")] = 168,
+    staging_retention_hours: Annotated[float, typer.Option(min=0, help="The same for staging twins.")] = 24,
+    staging_keep_days: Annotated[int, typer.Option(min=0, help="Staged partitions kept before the newest staged ds.")] = 7,
+    root: RootOption = None,
+) -> None:
+    """Compact, vacuum and checkpoint every Delta table (and clean up staging), with delta-rs.
+
+    Run it when no pipeline run writes (the weekly DAG does). docs/maintenance.md explains the retentions.
+    """
+    from jobs.maintain import maintain
+
+    settings = _settings(root)
+    done = maintain(settings.lakehouse_root, retention_hours=retention_hours,
+                    staging_retention_hours=staging_retention_hours, staging_keep_days=staging_keep_days)
+    for result in done:
+        _say(result.line())
+    before, after = sum(r.bytes_before for r in done), sum(r.bytes_after for r in done)
+    _say(f"maintained {len(done)} tables under {settings.lakehouse_root}: "
+         f"{before / 2**20:.2f} MiB -> {after / 2**20:.2f} MiB")
+
+
+@app.command("segments")
+def list_segments(
+    app_id: Annotated[Optional[str], typer.Option("--app", help="Only this app [default: every app].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (one object per segment).")] = False,
+    root: RootOption = None,
+) -> None:
+    """List every segment per app: kind, refresh, status of its last run (published, blocked,
+    failed, retired), last published ds and its size, from the run catalog.
+
+    Exit status: 0 listed, 2 no run catalog under the root.
+    """
+    import json
+
+    from jobs.segments.listing import format_listing, segment_listing
+
+    listing = segment_listing(_settings(root).lakehouse_root, app_id)
+    if as_json:
+        print(json.dumps(listing, indent=2))
+    elif listing:
+        _say(format_listing(listing))
+    else:
+        _say(f"no segment runs recorded for app {app_id}" if app_id else "no segment runs recorded")
 
 
 @app.command()
@@ -395,27 +469,51 @@ def report(
     try:
         page = build_report(settings.lakehouse_root, _date(ds), days=days, out=out)
     except LookupError as error:
-        console.print(f"error: {error}", highlight=False, markup=False)
+        _say(f"error: {error}")
         raise typer.Exit(1) from None
-    console.print(f"wrote {page}", highlight=False, markup=False)
+    _say(f"wrote {page}")
+
+
+@app.command()
+def doctor(defs: DefsOption = None, root: RootOption = None) -> None:
+    """Print the resolved settings, then check that each location is reachable, that the engine
+    answers and that the Delta tables present are readable.
+
+    Exit status: 0 every check passed, 1 at least one problem (each named on stderr).
+    """
+    from jobs.doctor import describe, diagnose
+
+    settings = _settings(root, defs)
+    width = max(len(name) for name, _, _ in describe(settings))
+    for name, value, source in describe(settings):
+        _say(f"{name:<{width}}  {value}  ({source})")
+    findings = diagnose(settings)
+    for finding in findings:
+        _say(finding.line(), err=not finding.ok)
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        _say(f"{len(problems)} problem(s): {', '.join(f.check for f in problems)}", err=True)
+        raise typer.Exit(1)
+    _say("all checks passed")
 
 
 def _date(text: str) -> dt.date:
     try:
         return parse_date(text)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(terminal_value(str(error))) from None
 
 
 def main() -> None:
     """Runs the CLI; a missing input (folder, table, snapshot) is reported in one line, exit 2."""
     code: int | str | None = 0
+    sys.stderr = TerminalStream(sys.stderr)  # click's usage errors and log lines quote raw arguments
     try:
         app()
     except SystemExit as done:
         code = done.code
     except FileNotFoundError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        _say(err=True, text=f"error: {error}")
         code = 2
     # Every table write is committed by now. Native threads of the in-process engine (Arrow and
     # gRPC C++ pools) can abort the interpreter's teardown ("terminate called without an active

@@ -1,10 +1,9 @@
-"""Checks a definition against schemas/segment.schema.json and turns each failure into a located message."""
+"""Checks a definition against the shipped segment.schema.json and turns each failure into a located message."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path as FsPath
 
 import jsonschema
 
@@ -12,7 +11,7 @@ from jobs.segments.conforms import compile_schema
 from jobs.segments.errors import DefinitionError, did_you_mean, quote
 from jobs.segments.load import Document, render_path
 
-SCHEMA_PATH = FsPath(__file__).resolve().parents[2] / "schemas" / "segment.schema.json"
+SCHEMA = "schemas/segment.schema.json"  # package data of jobs.resources (schemas/ in a checkout)
 
 _TYPE_WORDS = {
     "string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
@@ -27,7 +26,9 @@ _PATTERN_WORDS = {
 @cache
 def segment_schema() -> dict:
     """The JSON Schema of a segment file."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    from jobs.resources import shipped
+
+    return json.loads(shipped(SCHEMA).read_text(encoding="utf-8"))
 
 
 @cache
