@@ -238,7 +238,7 @@ def _generate(work: pathlib.Path, args: argparse.Namespace) -> dict:
             "seconds": round(time.perf_counter() - t, 1)}
 
 
-def compare(report: dict, generated: dict, args: argparse.Namespace) -> dict:
+def compare(report: dict, generated: dict) -> dict:
     """Ratios project/DuckDB per phase, and ingestion throughput in lines per second."""
     rows = {}
     lines_last = report.get("lines_last_day")
@@ -305,7 +305,7 @@ def main() -> int:
             for name in ("ingest_range", "ingest_day", "daily", "segments_pre", *(f"segments_{n}" for n in SEGMENT_SIZES)):
                 report["duckdb"][name] = _run("duckdb", name, work, args)
         report["load_average_end"] = os.getloadavg()
-        report["side_by_side"] = compare(report, generated, args)
+        report["side_by_side"] = compare(report, generated)
         if not args.only:
             report["same_answer"] = check_all(work, _dates(args))
         text = json.dumps(report, indent=2, default=str)
