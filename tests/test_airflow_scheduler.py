@@ -182,9 +182,9 @@ def deployment(tmp_path_factory):
             except OSError:
                 return False
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240
         while not healthy():
-            assert time.monotonic() < deadline, "API server did not answer in 120 s"
+            assert time.monotonic() < deadline, "API server did not answer in 240 s"
             time.sleep(1)
         output, _ = ingest.communicate(timeout=300)
         assert ingest.returncode == 0, output[-3000:]
