@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jobs import __version__
 from jobs.dates import date_range, parse_date
+from jobs.safe_text import TerminalStream, terminal_text, terminal_value
 from jobs.settings import Settings, normalize_root
 
 app = typer.Typer(
@@ -23,6 +24,12 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain: "[default: ...]" must print as written
 )
 console = Console(soft_wrap=True)  # tables and paths print unbroken in logs and pipes
+
+
+def _say(text: object, err: bool = False) -> None:
+    """Prints a message as plain text (no markup), control characters of data values escaped."""
+    out = Console(stderr=True, soft_wrap=True) if err else console
+    out.print(terminal_text(str(text)), highlight=False, markup=False)
 
 RootOption = Annotated[
     Optional[str],
@@ -50,7 +57,7 @@ def _progress() -> Progress:
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"lakehouse {__version__}")
+        _say(f"lakehouse {__version__}")
         raise typer.Exit()
 
 
@@ -98,7 +105,7 @@ def generate(
 
         result = run_generator(config, settings.lakehouse_root, progress=report)
     injected = {feed: sum(counts.values()) for feed, counts in result.injected.items()}
-    console.print(
+    _say(
         f"wrote {result.event_lines:,} event lines and {result.user_lines:,} user lines "
         f"under {settings.lakehouse_root}/landing in {result.seconds:.1f}s; faults injected: {injected}"
     )
@@ -123,7 +130,7 @@ def ingest(
             progress.update(task, description=f"ingesting {day}")
             reports.extend(ingest_date(spark, settings.lakehouse_root, day))
             progress.advance(task)
-    console.print(format_report(reports), highlight=False)
+    _say(format_report(reports))
 
 
 @app.command()
@@ -138,31 +145,45 @@ def run(
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
+    from jobs.publish import PublicationBlocked
     from jobs.segments import evaluate_segments
     from jobs.silver import build_silver
 
     settings = _settings(root)
     root_path = settings.lakehouse_root
     dates = date_range(_date(ds), _date(to) if to else _date(ds))
-    failed = []
+    failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
-        for day in dates:
-            progress.update(task, description=f"{day} ingest")
-            ingest_date(spark, root_path, day)
-            progress.update(task, description=f"{day} labels")
-            build_silver(spark, root_path, day)
-            build_labels(spark, root_path, day)
-            progress.update(task, description=f"{day} segments")
-            runs = evaluate_segments(spark, root_path, day, defs)
+        for number, day in enumerate(dates, start=1):
+            try:
+                progress.update(task, description=f"{day} ingest")
+                ingest_date(spark, root_path, day)
+                progress.update(task, description=f"{day} labels")
+                build_silver(spark, root_path, day)
+                build_labels(spark, root_path, day)
+                progress.update(task, description=f"{day} segments")
+                runs = evaluate_segments(spark, root_path, day, defs)
+            except PublicationBlocked as error:  # later dates build on this one: stop here
+                blocked = blocked_run_message(error, number, dates)
+                break
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
     from jobs.segments.sizes import format_sizes, segment_sizes
 
-    console.print(format_sizes(segment_sizes(root_path, dates[0], dates[-1])), highlight=False, markup=False)
+    _say(format_sizes(segment_sizes(root_path, dates[0], dates[-1])))
+    if blocked:
+        raise _reader_failed(blocked, 1)
     if failed:
-        console.print("failed segment runs (the others are published):\n" + "\n".join(failed), markup=False)
+        _say("failed segment runs (the others are published):\n" + "\n".join(failed))
         raise typer.Exit(1)
+
+
+def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:
+    """Why a range ``run`` stopped at a blocked ds (the checks, the report) and how to resume it."""
+    day = blocked.ds
+    return (f"{day} is blocked by the quality gates (day {number} of {len(dates)}); the dates before it are published:\n"
+            f"{blocked}\nfix the cause, then resume with: lakehouse run {day} --to {dates[-1]}")
 
 
 @app.command()
@@ -179,12 +200,12 @@ def reconcile(
     last = _date(to) if to else first
     reports = recorded_reports(settings.lakehouse_root, first, last)
     if not reports:
-        console.print(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
+        _say(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_report(reports), highlight=False)
+    _say(format_report(reports))
     bad = [r for r in reports if not r.reconciles()]
     if bad:
-        console.print(f"[red]{len(bad)} run(s) do not reconcile[/red]")
+        _say(f"{len(bad)} run(s) do not reconcile")
         raise typer.Exit(1)
 
 
@@ -202,9 +223,9 @@ def sizes(
     last = _date(to) if to else first
     rows = segment_sizes(settings.lakehouse_root, first, last)
     if not rows:
-        console.print(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
+        _say(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    console.print(format_sizes(rows), highlight=False, markup=False)
+    _say(format_sizes(rows))
 
 
 DefsOption = Annotated[str, typer.Option("--defs", help="The segment definitions folder.")]
@@ -222,12 +243,12 @@ def validate(defs: DefsOption = "segment_defs") -> None:
     try:
         errors = check(defs)
     except FileNotFoundError as error:
-        console.print(f"error: {error}", highlight=False)
+        _say(f"error: {error}")
         raise typer.Exit(2) from None
     if errors:
-        console.print(format_errors(errors), highlight=False, markup=False)
+        _say(format_errors(errors))
     else:
-        console.print(f"all segment definitions under {defs} are valid")
+        _say(f"all segment definitions under {defs} are valid")
     raise typer.Exit(exit_code(errors))
 
 
@@ -246,7 +267,7 @@ def preview(
     settings = _settings(root)
     with spark_session(settings) as spark:
         result = run_preview(spark, settings.lakehouse_root, path, defs, _date(ds) if ds else None)
-    console.print(format_preview(result), highlight=False, markup=False)
+    _say(format_preview(result))
     raise typer.Exit(1 if result.errors else 0)
 
 
@@ -277,18 +298,18 @@ def explain(
         with spark_session(settings) as spark:
             result = run_explain(spark, settings.lakehouse_root, segment, uid, defs, app_id, day)
     except ExplainError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        _say(err=True, text=f"error: {error}")
         raise typer.Exit(2) from None
     except DefinitionErrors as errors:
-        console.print(format_errors(errors.errors), highlight=False, markup=False)
+        _say(format_errors(errors.errors))
         raise typer.Exit(1) from None
-    console.print(format_explanation(result), highlight=False, markup=False)
+    _say(format_explanation(result))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:
     """Prints a reader command's error (one ``error: ...`` line per line) to stderr; the exit to raise."""
     lines = str(error).splitlines() or [str(error)]
-    Console(stderr=True, soft_wrap=True).print("\n".join(f"error: {line}" for line in lines), highlight=False, markup=False)
+    _say(err=True, text="\n".join(f"error: {line}" for line in lines))
     return typer.Exit(code)
 
 
@@ -317,7 +338,7 @@ def show(
                           _date(last) if last else None)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
-    console.print(format_show(shown), highlight=False, markup=False)
+    _say(format_show(shown))
 
 
 @app.command()
@@ -344,7 +365,7 @@ def members(
         raise _reader_failed(error, 2) from None
     except NotPublishedError as error:
         raise _reader_failed(error, 1) from None
-    console.print(format_page(result, show_email), highlight=False, markup=False)
+    _say(format_page(result, show_email))
 
 
 @app.command()
@@ -359,22 +380,22 @@ def export(
 ) -> None:
     """Export segments of a published ds with chosen labels: a zip of <segment>.csv files and manifest.json.
 
-    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label.
+    Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label,
+    or --out is a folder. Text cells starting with = + - @ tab or CR get a leading ' (no spreadsheet formulas).
     """
-    from jobs.segments.export import ExportRefused, export_segments
+    from jobs.segments.export import ExportRefused, OutputPathError, export_segments
     from jobs.segments.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
         target, content = export_segments(settings.lakehouse_root, app_id, segments, _date(ds) if ds else None,
                                           labels.split(","), out)
-    except SegmentLookupError as error:
+    except (SegmentLookupError, OutputPathError) as error:
         raise _reader_failed(error, 2) from None
     except (ExportRefused, NotPublishedError) as error:
         raise _reader_failed(error, 1) from None
     counts = ", ".join(f"{s['segment_id']} {s['row_count']:,} rows" for s in content["segments"])
-    console.print(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})",
-                  highlight=False, markup=False)
+    _say(f"wrote {target}: {counts} (ds {content['ds']}, labels {','.join(content['labels'])})")
 
 
 @app.command("maintain")
@@ -443,27 +464,28 @@ def report(
     try:
         page = build_report(settings.lakehouse_root, _date(ds), days=days, out=out)
     except LookupError as error:
-        console.print(f"error: {error}", highlight=False, markup=False)
+        _say(f"error: {error}")
         raise typer.Exit(1) from None
-    console.print(f"wrote {page}", highlight=False, markup=False)
+    _say(f"wrote {page}")
 
 
 def _date(text: str) -> dt.date:
     try:
         return parse_date(text)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(terminal_value(str(error))) from None
 
 
 def main() -> None:
     """Runs the CLI; a missing input (folder, table, snapshot) is reported in one line, exit 2."""
     code: int | str | None = 0
+    sys.stderr = TerminalStream(sys.stderr)  # click's usage errors and log lines quote raw arguments
     try:
         app()
     except SystemExit as done:
         code = done.code
     except FileNotFoundError as error:
-        Console(stderr=True, soft_wrap=True).print(f"error: {error}", highlight=False, markup=False)
+        _say(err=True, text=f"error: {error}")
         code = 2
     # Every table write is committed by now. Native threads of the in-process engine (Arrow and
     # gRPC C++ pools) can abort the interpreter's teardown ("terminate called without an active

@@ -50,7 +50,7 @@ def test_label_suite_mirrors_the_label_catalog(suites):
         elif spec.type in ("integer", "number"):
             assert between[spec.name]["min_value"] == 0, spec.name
     assert {c.column for c in suite.checks if c.dataset != "rows"} == {
-        "snapshot_users.label_rows", "labelled_users.snapshot_user_type"
+        "snapshot_users.label_rows", "labelled_users.snapshot_user_type", "snapshot_sizes.kept_ratio"
     }
 
 
@@ -94,7 +94,7 @@ def test_bounds_file(tmp_path):
     bounds = load_bounds()["gold.segment_membership"]
     assert bounds.per == ("app_id", "segment_id")
     assert bounds.for_group(("smartlife", "newly_registered_30d")).max_growth == 3.0
-    assert bounds.for_group(("smartlife", "churn_stage")) == Bound(0.5, 1.0, 50, "critical")
+    assert bounds.for_group(("smartlife", "churn_stage")) == Bound(0.5, 1.0, 50, "warning")
     assert Bound(0.5, 1.0, 50).limits(60) == (30, 120)
     assert Bound(0.5, 1.0, 50).limits(5) == (0, 100)  # small: no lower bound, growth from min_previous
     (tmp_path / "bounds.yml").write_text("tables:\n  gold.x: {max_drop: 2, severity: fatal, per: [a], groups: {b/c: {}}}\n")
