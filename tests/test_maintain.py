@@ -50,6 +50,20 @@ def _fingerprints(root: str) -> dict:
     return prints
 
 
+def _as_readers_read(root: str) -> dict:
+    """(table, ds) -> rows, each ds read at the version its visibility commit recorded (the reader
+    contract's recipe, docs/reader-contract.md)."""
+    from jobs.visibility import read_log, visible_versions
+
+    seen = {}
+    for ds, tables in visible_versions(read_log(root)).items():
+        for name, version in tables.items():
+            table = DeltaTable(f"{root}/{name.replace('.', '/')}", version=version)
+            rows = table.to_pyarrow_table(filters=[("ds", "=", ds)]).to_pylist()
+            seen[name, ds] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    return seen
+
+
 def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_lake, tmp_path):
     from jobs.labels import build_labels
     from jobs.segments import evaluate_segments
@@ -60,6 +74,8 @@ def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_l
         build_labels(spark, root, DS)
         evaluate_segments(spark, root, DS, "segment_defs")
     before = _fingerprints(root)
+    contract = _as_readers_read(root)
+    assert len({ds for _, ds in contract}) == 4, sorted(contract)
     sizes = {t.name: folder_size(t.location(root)) for t in every_table() if DeltaTable.is_deltatable(t.location(root))}
     files = {name: _data_files(f"{root}/{name.replace('.', '/')}") for name in sizes}
     twins = sum(DeltaTable.is_deltatable(t.location(f"{root}/_staging")) for t in every_table())
@@ -70,6 +86,7 @@ def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_l
     assert done.stdout.splitlines()[-1].startswith(f"maintained {len(sizes) + twins} tables under {root}: "), done.stdout
 
     assert _fingerprints(root) == before
+    assert _as_readers_read(root) == contract  # every published ds, at its recorded version
     after = {t.name: folder_size(t.location(root)) for t in every_table() if t.name in sizes}
     for name in ("gold.user_labels", "gold.segment_membership", "gold.segment_runs"):
         assert after[name][1] < sizes[name][1], (name, sizes[name], after[name])  # bytes, the log included
