@@ -89,7 +89,6 @@ def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_l
 
     assert _fingerprints(root) == before
     assert _as_readers_read(root) == contract  # every published ds, at its recorded version
-    after = {t.name: folder_size(t.location(root)) for t in every_table() if t.name in sizes}
     for name in ("gold.user_labels", "gold.segment_membership", "gold.segment_runs"):
         now = _data_files(f"{root}/{name.replace('.', '/')}")
         assert now[0] < files[name][0] and now[1] < files[name][1], (name, files[name], now)
