@@ -30,7 +30,7 @@ def pipeline(tmp_path_factory):
     env = airflow_env(tmp / "airflow", lakehouse)
     migrate(env)
     started = time.monotonic()
-    done = airflow(env, "dags", "test", "lakehouse_daily", DAY.isoformat())
+    done = airflow(env, "dags", "test", "lakehouse_daily", DAY.isoformat(), timeout=900)
     print(f"dags test {DAY}: {time.monotonic() - started:.0f} s")
     return {"lakehouse": lakehouse, "done": done, "states": run_states(env), "env": env}
 
@@ -170,7 +170,8 @@ def test_missing_markers_fail_the_wait_naming_the_feed(pipeline, tmp_path):
     env = airflow_env(tmp_path / "airflow", lakehouse, LANDING_POKE_SECONDS="1")
     migrate(env)
     started = time.monotonic()
-    done = airflow(env, "dags", "test", "lakehouse_daily", day.isoformat(), "-c", '{"landing_timeout_minutes": 0.1}')
+    done = airflow(env, "dags", "test", "lakehouse_daily", day.isoformat(), "-c", '{"landing_timeout_minutes": 0.1}',
+                   timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-4000:]
     expected = (rf"landing of {day} is not complete after \d+ s: no _SUCCESS marker for events "
