@@ -274,8 +274,9 @@ def replace_range(df: DataFrame, table: Table, root: str, column: str, first: dt
     _replace_where(df, table, root, sql)
 
 
-def read_arrow(table: Table, root: str, *, columns: list[str] | None = None, filters: list | None = None):
-    """Reads the current version of a table with delta-rs (no engine), as a pyarrow Table.
+def read_arrow(table: Table, root: str, *, columns: list[str] | None = None, filters: list | None = None,
+               version: int | None = None):
+    """Reads the current version of a table (or ``version``) with delta-rs (no engine), as a pyarrow Table.
 
     Raises:
         FileNotFoundError: the table does not exist under ``root``.
@@ -286,7 +287,7 @@ def read_arrow(table: Table, root: str, *, columns: list[str] | None = None, fil
 
     location = table.location(root)
     try:
-        delta = DeltaTable(location, storage_options=storage_options(root))
+        delta = DeltaTable(location, version=version, storage_options=storage_options(root))
     except Exception as error:  # delta-rs raises TableNotFoundError for a missing table
         raise FileNotFoundError(f"{table.name} does not exist under {root} ({location})") from error
     return delta.to_pyarrow_table(columns=columns, filters=filters)
