@@ -10,14 +10,11 @@ import os
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
+from jobs import settings as config
 from jobs.dates import parse_date
-from jobs.settings import DEFAULT_ROOT, Settings, normalize_root
+from jobs.settings import SPARK_CONNECTION, Settings
 
 log = logging.getLogger(__name__)
-
-ROOT_VARIABLE = "lakehouse_root"  # Airflow Variable (or env AIRFLOW_VAR_LAKEHOUSE_ROOT)
-DEFS_VARIABLE = "segment_defs"  # Airflow Variable (or env SEGMENT_DEFS): the definitions folder
-SPARK_CONNECTION = "spark_connect"  # Airflow Connection (or env AIRFLOW_CONN_SPARK_CONNECT), host + port
 
 
 def _airflow_variable(key: str) -> str | None:
@@ -29,7 +26,7 @@ def _airflow_variable(key: str) -> str | None:
         return None
 
 
-def _airflow_spark_url(conn_id: str) -> str | None:
+def _airflow_spark_url(conn_id: str = SPARK_CONNECTION) -> str | None:
     try:
         from airflow.sdk import Connection
 
@@ -43,40 +40,52 @@ def _airflow_spark_url(conn_id: str) -> str | None:
 
 
 def resolve_settings() -> Settings:
-    """Settings for a task: the Airflow Variable/Connection first, then the environment
-    (``LAKEHOUSE_ROOT``, ``SPARK_REMOTE``), then the embedded defaults."""
-    env = Settings.from_env()
-    root = _airflow_variable(ROOT_VARIABLE) or os.environ.get("LAKEHOUSE_ROOT") or DEFAULT_ROOT
-    remote = _airflow_spark_url(SPARK_CONNECTION) or env.spark_remote
-    settings = Settings(lakehouse_root=normalize_root(root), spark_remote=remote)
-    log.info("lakehouse root %s; engine %s", settings.lakehouse_root, settings.spark_remote or "embedded Sail")
+    """Settings for a task (``jobs.settings.resolve``): an Airflow Variable (the Connection
+    ``spark_connect`` for the engine) first, then the environment, then the defaults."""
+    settings = config.resolve(airflow=_airflow_variable, spark_connection=_airflow_spark_url)
+    log.info("lakehouse root %s; definitions %s; expectations %s; engine %s", settings.lakehouse_root,
+             settings.segment_defs, settings.expectations, settings.spark_remote or "embedded Sail")
     return settings
 
 
-def ingest_feed(feed: str, ds: str) -> dict:
-    """Ingests one feed (``events`` or ``users``) for arrival date ``ds``; returns its reconciliation.
-
-    Raises:
-        RuntimeError: if the counts do not reconcile (lines read != accepted + duplicates + quarantined).
-    """
-    from jobs.bronze import format_report, ingest_events, ingest_users
+@contextmanager
+def _job(settings: Settings) -> Iterator:
+    """A task's Spark session, with ``settings`` active for library defaults (the expectations)."""
     from jobs.engine import spark_session
 
+    with config.active(settings), spark_session(settings) as spark:
+        yield spark
+
+
+def ingest_feed(feed: str, ds: str) -> dict:
+    """Ingests one feed (``events`` or ``users``) for arrival date ``ds``; returns its
+    reconciliation (the task's asset event extra).
+
+    Raises:
+        AirflowFailException: the counts do not reconcile (lines read != accepted + duplicates +
+            quarantined), or another deterministic error (``jobs.task_failures``).
+    """
+    from jobs.bronze import format_report, ingest_events, ingest_users
+    from jobs.task_failures import ReconciliationFailed, fail_fast
+
     run = {"events": ingest_events, "users": ingest_users}[feed]
-    settings = resolve_settings()
-    with spark_session(settings) as spark:
-        report = run(spark, settings.lakehouse_root, parse_date(ds))
-    log.info("reconciliation\n%s", format_report([report]))
-    if not report.reconciles():
-        raise RuntimeError(f"{feed} {ds}: counts do not reconcile: {report}")
+    with fail_fast(f"ingest {feed} {ds}"):
+        settings = resolve_settings()
+        with _job(settings) as spark:
+            report = run(spark, settings.lakehouse_root, parse_date(ds))
+        log.info("reconciliation\n%s", format_report([report]))
+        if not report.reconciles():
+            raise ReconciliationFailed(f"{feed} {ds}: counts do not reconcile: {report}")
     return {
+        "ds": ds,
         "feed": report.feed,
         "dt": report.dt.isoformat(),
+        "rows": report.accepted,
         "lines_read": report.lines_read,
         "accepted": report.accepted,
         "duplicates": report.duplicates,
         "quarantined": report.quarantined,
-        "quarantined_by_reason": report.quarantined_by_reason,
+        "quarantined_by_reason": dict(report.quarantined_by_reason),
     }
 
 
@@ -94,60 +103,153 @@ def _report_logged(table: str, ds: str) -> Iterator[None]:
 
 
 def segment_defs_dir() -> str:
-    """The segment definitions folder: the Airflow Variable, env ``SEGMENT_DEFS``, or the
-    ``segment_defs/`` folder shipped next to the ``jobs`` package."""
-    from pathlib import Path
-
-    configured = _airflow_variable(DEFS_VARIABLE) or os.environ.get("SEGMENT_DEFS")
-    return configured or str(Path(__file__).resolve().parents[1] / "segment_defs")
+    """The segment definitions folder of a task: the Airflow Variable ``segment_defs``, env
+    ``SEGMENT_DEFS``, or the definitions shipped with the package."""
+    return resolve_settings().segment_defs
 
 
-def build_labels_for(ds: str) -> None:
+def build_labels_for(ds: str) -> dict:
     """Silver for the event dates ds-3..ds, then the ds partition of the label table, through
-    write-audit-publish.
+    write-audit-publish; returns the task's asset event extra (ds, rows, warnings).
 
     Raises:
-        PublicationBlocked: a critical quality check failed; its message (table, column, check,
-            observed value, bound, report path) is the task's error. Readers keep the previous ds.
+        AirflowFailException: a critical quality check failed (its message names table, column,
+            check, observed value, bound and report path; readers keep the previous ds), or
+            another deterministic error.
     """
-    from jobs.engine import spark_session
+    from jobs.delta_io import read_arrow
     from jobs.labels import build_labels
     from jobs.silver import build_silver
+    from jobs.tables import GOLD_USER_LABELS
+    from jobs.task_failures import fail_fast
 
-    settings = resolve_settings()
     day = parse_date(ds)
-    with spark_session(settings) as spark:
-        build_silver(spark, settings.lakehouse_root, day)
-        with _report_logged("gold.user_labels", ds):
-            result = build_labels(spark, settings.lakehouse_root, day)
+    with fail_fast(f"labels {ds}"):
+        settings = resolve_settings()
+        with _job(settings) as spark:
+            build_silver(spark, settings.lakehouse_root, day)
+            with _report_logged("gold.user_labels", ds):
+                result = build_labels(spark, settings.lakehouse_root, day)
     log.info("gold.user_labels %s published; quality report: %s", ds, result.report_path)
+    rows = read_arrow(GOLD_USER_LABELS, settings.lakehouse_root, columns=["uid"], filters=[("ds", "=", day)])
+    return {"ds": ds, "rows": rows.num_rows, "warnings": len(result.warnings)}
 
 
-def evaluate_segments_for(ds: str, refresh: Collection[str] = ()) -> dict[str, int]:
-    """Evaluates every segment definition for ds; returns member counts of published segments.
+def evaluate_segments_for(ds: str, refresh: Collection[str] = ()) -> dict:
+    """Evaluates every segment definition for ds; returns the task's asset event extra: ds,
+    members per published segment, and the segments blocked or failed.
+
+    A segment whose definition (or import) fails does not fail this call: the others are
+    published and ``failed`` names it with the reason (``raise_failed_segments`` fails the run).
 
     Args:
-        ds: the as-of date.
-        refresh: ids of ``refresh: once`` segments to recompute although unchanged (a DAG param).
+        refresh: ids of ``refresh: once`` segments to recompute although unchanged.
 
     Raises:
-        PublicationBlocked: a critical quality check of the staged membership failed: nothing of
-            ds is published (runs are recorded ``blocked``); its message is the task's error.
-        RuntimeError: naming every segment whose run failed (the others are published).
+        AirflowFailException: a critical check of the staged membership failed (nothing of ds is
+            published; runs are recorded ``blocked``), or another deterministic error.
     """
-    from jobs.engine import spark_session
     from jobs.segments import evaluate_segments
+    from jobs.task_failures import fail_fast
 
-    settings = resolve_settings()
-    with spark_session(settings) as spark, _report_logged("gold.segment_membership", ds):
-        runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), segment_defs_dir(), tuple(refresh or ()))
+    with fail_fast(f"segments {ds}"):
+        settings = resolve_settings()
+        with _job(settings) as spark, _report_logged("gold.segment_membership", ds):
+            runs = evaluate_segments(spark, settings.lakehouse_root, parse_date(ds), settings.segment_defs,
+                                     refresh=tuple(refresh))
     for report in sorted({r.report_path for r in runs if r.report_path}):
         log.info("segments %s published; quality report: %s", ds, report)
-    sizes = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs if r.member_count is not None}
-    for name, size in sorted(sizes.items()):
+    members = {f"{r.app_id}/{r.segment_id}": r.member_count for r in runs
+               if r.status == "published" and r.member_count is not None}
+    for name, size in sorted(members.items()):
         log.info("segment %s on %s: %d members", name, ds, size)
-    failed = [r for r in runs if r.status == "failed"]
+    failed = {f"{r.app_id}/{r.segment_id}": r.reason or "" for r in runs if r.status == "failed"}
+    return {"ds": ds, "published": len(members), "members": members, "failed": failed,
+            "blocked": sorted(f"{r.app_id}/{r.segment_id}" for r in runs if r.status == "blocked")}
+
+
+def raise_failed_segments(result: dict) -> None:
+    """Fails the run (no retry: the same definitions fail again) naming every failed segment.
+
+    Raises:
+        AirflowFailException: e.g. ``1 segment(s) failed on 2026-06-30; the others are published:``
+            ``- smartlife/bad_one: <file>:<line>:<column>: <reason>``.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    failed = result.get("failed") or {}
     if failed:
-        reasons = "\n".join(f"- {r.app_id}/{r.segment_id}: {r.reason}" for r in failed)
-        raise RuntimeError(f"{len(failed)} segment(s) failed on {ds}; the others are published:\n{reasons}")
-    return sizes
+        reasons = "\n".join(f"- {name}: {reason}" for name, reason in sorted(failed.items()))
+        raise AirflowFailException(
+            f"{len(failed)} segment(s) failed on {result['ds']}; the others are published:\n{reasons}")
+
+
+TIMEOUT_VARIABLE = "landing_timeout_minutes"  # Airflow Variable (or env LANDING_TIMEOUT_MINUTES)
+POKE_VARIABLE = "landing_poke_seconds"  # Airflow Variable (or env LANDING_POKE_SECONDS)
+DEFAULT_TIMEOUT_MINUTES = 360.0
+DEFAULT_POKE_SECONDS = 60.0
+
+
+def _number_setting(variable: str, env: str, default: float) -> float:
+    text = _airflow_variable(variable) or os.environ.get(env)
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise ValueError(f"setting {variable} (env {env}) must be a number, got {text!r}") from None
+    if not value > 0:
+        raise ValueError(f"setting {variable} (env {env}) must be positive, got {text!r}")
+    return value
+
+
+def landing_wait(ds: str, timeout_minutes: float | None = None):
+    """What the landing wait of ds needs: ``None`` when both feeds' ``_SUCCESS`` markers exist,
+    else a ``LandingMarkersTrigger`` to defer to (it polls on the triggerer, holding no worker).
+
+    Args:
+        timeout_minutes: how long to wait [default: the ``landing_timeout_minutes`` setting, 360].
+    """
+    import datetime as dt
+
+    from jobs.markers import missing_markers
+    from jobs.triggers import LandingMarkersTrigger
+
+    root = resolve_settings().lakehouse_root
+    missing = missing_markers(root, ds)
+    if not missing:
+        log.info("landing of %s is complete: both _SUCCESS markers are there", ds)
+        return None
+    timeout = timeout_minutes or _number_setting(TIMEOUT_VARIABLE, "LANDING_TIMEOUT_MINUTES", DEFAULT_TIMEOUT_MINUTES)
+    poke = _number_setting(POKE_VARIABLE, "LANDING_POKE_SECONDS", DEFAULT_POKE_SECONDS)
+    now = dt.datetime.now(dt.timezone.utc)
+    log.info("landing of %s: waiting up to %.1f min for the _SUCCESS marker of %s", ds, timeout, ", ".join(missing))
+    return LandingMarkersTrigger(root, ds, deadline=(now + dt.timedelta(minutes=timeout)).isoformat(),
+                                 started=now.isoformat(), poke_seconds=poke)
+
+
+def landing_arrived(event: dict) -> None:
+    """Ends the wait on the trigger's event.
+
+    Raises:
+        AirflowFailException: the timeout passed; the message names every feed without its marker.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from jobs.markers import missing_message
+
+    if event.get("status") == "complete":
+        log.info("landing of %s is complete", event.get("ds"))
+        return
+    raise AirflowFailException(missing_message(event["ds"], event["missing"], event["waited_seconds"]))
+
+
+def maintain_lakehouse() -> dict:
+    """Compacts, vacuums and checkpoints every table (``jobs.maintain``); returns the sizes."""
+    from jobs.maintain import maintain
+    from jobs.task_failures import fail_fast
+
+    with fail_fast("maintenance"):
+        done = maintain(resolve_settings().lakehouse_root)
+    for result in done:
+        log.info("maintained %s", result.line())
+    return {"tables": len(done), "bytes_before": sum(r.bytes_before for r in done),
+            "bytes_after": sum(r.bytes_after for r in done)}

@@ -1,49 +1,49 @@
 """Write-audit-publish: a ds partition is written where readers cannot see it, checked, and only
-then published to the table readers read, in one atomic Delta commit per table.
+then published, all the tables of a ds together (see ``jobs.visibility`` and docs/quality.md).
 
 - **stage** writes the ds partition into the table's staging twin at ``<root>/_staging/<layer>/<table>``
   (same schema and partitioning; readers never read it) and pins the staging version written.
 - **audit** runs the table's checks (``jobs.quality``) on exactly that staging version, appends
   the results to gold.check_results and writes an HTML report.
-- **publish** replaces the ds partition of the published table with that same staging version
-  (``replace_partition``: one commit; a writer killed mid-commit leaves the previous version).
+- **publish** appends the intent to gold.publications (``publishing`` rows), replaces the ds
+  partition of each published table with its audited staging version (``replace_partition``: one
+  commit each), then appends the ``published`` rows with every table's version in one commit: the
+  visibility commit readers follow (``jobs.visibility``). Tables published earlier by another job
+  (the labels) are made visible by the same commit (``Pinned``).
 
-A crash anywhere before the publish commit leaves readers on the previous published ds; the
-next run re-stages and publishes, idempotently (the commit replaces the ds, never appends).
-Two runs of one ds at once never duplicate rows: each commit replaces the whole ds partition,
-a commit that loses a race is retried, and each run publishes only the staging version it audited.
-Blocked data stays in the staging twin for inspection.
+A crash before the visibility commit leaves readers on the previous publication of the ds (or
+without the ds); ``recover`` (first step of every publishing job) completes an interrupted
+publication from its intent, and a re-run publishes again, idempotently (each commit replaces the
+ds, never appends). Two runs of one ds at once never duplicate rows: each commit replaces the
+whole ds partition, a commit that loses a race is retried, and each run publishes only the staging
+version it audited. Blocked data stays in the staging twin for inspection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from deltalake import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.delta_io import conform, replace_partition
+from jobs.delta_io import CommitConflict, replace_partition
 from jobs.quality import CheckResult, check_partition, load_bounds, load_suites, record_checks, write_report
 from jobs.quality.render import plural
 from jobs.storage import storage_options
-from jobs.tables import GOLD_PUBLICATIONS, Table
+from jobs.tables import Table
+from jobs.visibility import BLOCKED, PUBLISHED, PUBLISHING, LogRow, append_log
+from jobs.visibility import recover as recover_log
 
 log = logging.getLogger(__name__)
 
 STAGING = "_staging"
-CONFLICT = "Failed to commit transaction"  # what the embedded engine raises for a lost commit race
-COMMIT_ATTEMPTS = 6
-
-R = TypeVar("R")
+__all__ = ["CommitConflict"]  # re-exported: callers catch it from here (defined in jobs.delta_io)
 
 
 class PublicationBlocked(RuntimeError):
@@ -60,10 +60,6 @@ class PublicationBlocked(RuntimeError):
         self.ds = ds
         self.failures = tuple(failures)
         self.report_path = report_path
-
-
-class CommitConflict(RuntimeError):
-    """Other runs kept winning the commit to the same table; nothing was half-written."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +94,40 @@ class AuditResult:
     def warnings(self) -> list[CheckResult]:
         """Failed warning/info checks (recorded, not blocking)."""
         return [c for c in self.checks if c.warned]
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A table version another job already published that this publication makes visible with
+    its own tables (the labels of the ds, read by the segment job at that version)."""
+
+    table: Table
+    staged_version: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The audits of every staged table of one publication, with their one report."""
+
+    ds: dt.date
+    run_id: str
+    audits: tuple[AuditResult, ...]
+    report_path: str
+    started_at: dt.datetime
+
+    @property
+    def blocked(self) -> bool:
+        return any(a.blocked for a in self.audits)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [c for a in self.audits for c in a.failures]
+
+    def error(self) -> "PublicationBlocked":
+        """The exception a blocked publication raises (its message names every failed check)."""
+        message = blocked_message(self.ds, self.failures, self.report_path)
+        return PublicationBlocked(message, self.ds, self.failures, self.report_path)
 
 
 @dataclass(frozen=True)
@@ -142,7 +172,7 @@ def stage(df: DataFrame, table: Table, root: str, ds: dt.date) -> Staged:
         CommitConflict: if concurrent runs kept winning the commit.
     """
     partition = {date_column(table): ds}
-    _commit(lambda: replace_partition(df, table, staging_root(root), partition), f"stage {table.name} {ds}")
+    replace_partition(df, table, staging_root(root), partition)  # retried by jobs.delta_io.commit
     staged = Staged(table, ds, _version(table.location(staging_root(root))))
     log.info("staged %s %s at staging version %d", table.name, ds, staged.version)
     return staged
@@ -174,7 +204,7 @@ def audit(
 
 
 def publish(spark: SparkSession, audited: AuditResult, root: str) -> int:
-    """Atomically replaces the ds partition of the published table with the audited staging rows.
+    """Publishes one audited staged partition (intent, commit, visibility commit).
 
     Returns:
         the published table's version holding the ds.
@@ -183,14 +213,8 @@ def publish(spark: SparkSession, audited: AuditResult, root: str) -> int:
         PublicationBlocked: if the audit found a failed critical check (nothing is written).
         CommitConflict: if concurrent runs kept winning the commit.
     """
-    if audited.blocked:
-        message = blocked_message(audited.staged.ds, audited.failures, audited.report_path)
-        _record_publications(spark, root, [audited], "blocked", {}, message, audited.report_path)
-        raise PublicationBlocked(message, audited.staged.ds, audited.failures, audited.report_path)
-    version = _publish(spark, audited.staged, root)
-    _record_publications(spark, root, [audited], "published", {audited.staged.table.name: version}, None,
-                         audited.report_path)
-    return version
+    checked = Checked(audited.staged.ds, audited.run_id, (audited,), audited.report_path, audited.started_at)
+    return publish_checked(spark, root, checked).published_versions[audited.staged.table.name]
 
 
 def write_audit_publish(
@@ -250,6 +274,23 @@ def audit_publish(
     Raises:
         PublicationBlocked: as ``write_audit_publish``.
     """
+    return publish_checked(spark, root, audit_staged(spark, staged, root, ds, run_id=run_id, context=context,
+                                                     suites=suites, bounds=bounds, started=started))
+
+
+def audit_staged(
+    spark: SparkSession,
+    staged: Sequence[Staged],
+    root: str,
+    ds: dt.date,
+    *,
+    run_id: str | None = None,
+    context: Mapping[str, DataFrame] | None = None,
+    suites=None,
+    bounds=None,
+    started: dt.datetime | None = None,
+) -> Checked:
+    """Audits staged partitions together: one run id, results in gold.check_results, one report."""
     names = [s.table.name for s in staged]
     if len(set(names)) != len(names):
         raise ValueError(f"a table is listed twice: {names}")
@@ -265,16 +306,60 @@ def audit_publish(
     log.info("quality report: %s", report)
     for warning in (c for a in audits for c in a.warnings):
         log.warning("check failed as a warning (published anyway): %s", warning.line())
+    return Checked(ds, run_id, tuple(audits), report, started)
+
+
+def publish_checked(
+    spark: SparkSession, root: str, checked: Checked, *, extra: Sequence[Staged] = (), pinned: Sequence[Pinned] = (),
+) -> PublicationResult:
+    """Publishes the audited tables of ``checked`` and ``extra`` (staged tables without checks of
+    their own, e.g. the run catalog) together with ``pinned``: intent, one commit per table, then
+    the visibility commit. When ``checked`` is blocked only ``extra`` is published (e.g. the run
+    catalog saying ``blocked``), with ``blocked`` rows for the audited tables, then it raises.
+
+    Raises:
+        PublicationBlocked: a critical check failed (after recording it).
+        CommitConflict: if concurrent runs kept winning a commit.
+    """
+    audits = {a.staged.table.name: a for a in checked.audits}
+    blocked = checked.blocked
+    tables = [*(() if blocked else (a.staged for a in checked.audits)), *extra]
+    message = checked.error().args[0] if blocked else None
+
+    def row(name, status, staged_version, version, finished, note=None) -> LogRow:
+        a = audits.get(name)
+        failed, warned = (len(a.failures), len(a.warnings)) if a else (0, 0)
+        return LogRow(checked.run_id, name, status, staged_version, version, failed, warned, note,
+                      checked.report_path, checked.started_at, finished, checked.ds)
+
+    versions: dict[str, int] = {}
+    if tables:
+        now = _now()
+        append_log(spark, root, [row(s.table.name, PUBLISHING, s.version, None, now) for s in tables]
+                   + [row(p.table.name, PUBLISHING, p.staged_version, p.version, now) for p in pinned])
+        versions = {s.table.name: _publish(spark, s, root) for s in tables}
+    finished = _now()
+    final = [row(s.table.name, PUBLISHED, s.version, versions[s.table.name], finished) for s in tables]
+    if tables:
+        final += [row(p.table.name, PUBLISHED, p.staged_version, p.version, finished) for p in pinned]
     if blocked:
-        failures = [c for a in audits for c in a.failures]
-        message = blocked_message(ds, failures, report)
-        _record_publications(spark, root, audits, "blocked", {}, message, report)
+        final += [row(a.staged.table.name, BLOCKED, a.staged.version, None, finished, message) for a in checked.audits]
+    append_log(spark, root, final)  # the visibility commit
+    if blocked:
         log.error(message)
-        raise PublicationBlocked(message, ds, failures, report)
-    versions = {a.staged.table.name: _publish(spark, a.staged, root) for a in audits}
-    _record_publications(spark, root, audits, "published", versions, None, report)
-    log.info("published %s for %s (run %s)", ", ".join(names), ds, run_id)
-    return PublicationResult(ds, run_id, tuple(audits), versions, report)
+        raise checked.error()
+    names = ", ".join(s.table.name for s in tables)
+    log.info("published %s for %s (run %s)", names, checked.ds, checked.run_id)
+    return PublicationResult(checked.ds, checked.run_id, checked.audits, versions, checked.report_path)
+
+
+def recover(spark: SparkSession, root: str) -> list[str]:
+    """Completes every publication interrupted between its intent and its visibility commit
+    (``jobs.visibility.recover``); the first step of each job that publishes."""
+    def republish(table: Table, ds: dt.date, staged_version: int) -> int:
+        return _publish(spark, Staged(table, ds, staged_version), root)
+
+    return recover_log(spark, root, republish)
 
 
 def blocked_message(ds: dt.date, failures: Sequence[CheckResult], report_path: str | None) -> str:
@@ -341,44 +426,10 @@ def _audit(spark, staged: Staged, root: str, run_id: str, context, suites, bound
 def _publish(spark: SparkSession, staged: Staged, root: str) -> int:
     rows = _read_staged(spark, staged, root)
     partition = {date_column(staged.table): staged.ds}
-    _commit(lambda: replace_partition(rows, staged.table, root, partition), f"publish {staged.table.name} {staged.ds}")
+    replace_partition(rows, staged.table, root, partition)  # retried by jobs.delta_io.commit
     version = _version(staged.table.location(root))
     log.info("published %s %s from staging version %d (table version %d)", staged.table.name, staged.ds,
              staged.version, version)
     return version
 
 
-def _commit(action: Callable[[], R], what: str) -> R:
-    """Runs a Delta commit, retrying when a concurrent commit won the race (the engine does not)."""
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        try:
-            return action()
-        except Exception as exc:
-            if CONFLICT not in str(exc):
-                raise
-            if attempt == COMMIT_ATTEMPTS:
-                raise CommitConflict(
-                    f"{what}: a concurrent run won the commit {COMMIT_ATTEMPTS} times; nothing was changed by this run"
-                ) from exc
-            log.warning("%s: a concurrent commit won; retrying (%d/%d)", what, attempt, COMMIT_ATTEMPTS)
-            time.sleep(random.uniform(0.05, 0.3) * attempt)
-    raise AssertionError("unreachable")
-
-
-def _record_publications(
-    spark: SparkSession, root: str, audits: Sequence[AuditResult], status: str,
-    versions: Mapping[str, int], message: str | None, report: str | None,
-) -> None:
-    """Appends one gold.publications row per table (a blind append: never conflicts)."""
-    finished = _now()
-    rows = [
-        (
-            a.run_id, a.staged.table.name, status, a.staged.version, versions.get(a.staged.table.name),
-            len(a.failures), len(a.warnings), message, report, a.started_at, finished, a.staged.ds,
-        )
-        for a in audits
-    ]
-    df = conform(spark.createDataFrame(rows, GOLD_PUBLICATIONS.schema), GOLD_PUBLICATIONS)
-    df.write.format("delta").mode("append").partitionBy(*GOLD_PUBLICATIONS.partition_by).save(
-        GOLD_PUBLICATIONS.location(root)
-    )

@@ -133,12 +133,35 @@ INGEST_RUNS = Table(
         ("quarantined", L, False),
         ("quarantined_by_reason", S, False),  # JSON object reason -> count
         ("finished_at", T.TimestampType(), False),
+        ("files_failed", L, True),  # files that stopped being readable (their lines so far are counted)
+        ("files_skipped", L, True),  # entries of the dt= folder not read (other than _SUCCESS)
+        ("failed_files", S, True),  # JSON object source_file -> "reason: detail"
+        ("skipped_files", S, True),  # JSON object source_file -> why it was not read
     ),
     partition_by=("feed", "dt"),  # one row per partition: a run replaces exactly its own (feed, dt) row
     keys=("feed", "dt"),
 )
 
-ALL_TABLES = (BRONZE_EVENTS, BRONZE_EVENTS_QUARANTINE, BRONZE_USERS, BRONZE_USERS_QUARANTINE, INGEST_RUNS)
+INGEST_FILES = Table(
+    "bronze.ingest_files",
+    _schema(
+        ("feed", S, False),
+        ("dt", DT, False),
+        ("source_file", S, False),
+        ("status", S, False),  # read, failed or skipped
+        ("lines_read", L, False),
+        ("accepted", L, False),
+        ("duplicates", L, False),
+        ("quarantined", L, False),
+        ("reason", S, True),  # failed: truncated / undecodable / io_error; skipped: why
+        ("detail", S, True),
+        ("finished_at", T.TimestampType(), False),
+    ),
+    partition_by=("feed", "dt"),
+    keys=("feed", "dt", "source_file"),
+)
+
+ALL_TABLES = (BRONZE_EVENTS, BRONZE_EVENTS_QUARANTINE, BRONZE_USERS, BRONZE_USERS_QUARANTINE, INGEST_RUNS, INGEST_FILES)
 
 
 def landing_path(root: str, feed: str, dt: str | None = None) -> str:

@@ -25,6 +25,10 @@ else
 fi
 
 echo "== 3/4 Airflow: metadata database in $AIRFLOW_HOME; lakehouse_daily for $FIRST_AIRFLOW .. $END"
+# The upstream has not finished $END yet: its _SUCCESS markers come later (below), and the run of
+# $END waits for them (deferred: on the triggerer, or in-process under `airflow dags test`).
+for feed in events users; do rm -f "$LAKEHOUSE_ROOT/landing/$feed/dt=$END/_SUCCESS"; done
+export LANDING_POKE_SECONDS="${LANDING_POKE_SECONDS:-5}"
 mkdir -p "$AIRFLOW_HOME"
 airflow db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/migrate.log"; exit 1; }
 day="$FIRST_AIRFLOW"
@@ -33,6 +37,11 @@ while [[ ! "$day" > "$END" ]]; do
   printf '   %s  lakehouse_daily ... ' "$day"
   # `airflow dags test` exits non-zero when the run fails (probed on Airflow 3.3.2: exit 1,
   # "DagRun failed", after the tasks' retries); the recorded run state is checked as well.
+  if [[ "$day" == "$END" ]]; then
+    ( sleep 20; echo "(the upstream writes the _SUCCESS markers of $END) " >&2
+      for feed in events users; do : > "$LAKEHOUSE_ROOT/landing/$feed/dt=$END/_SUCCESS"; done ) &
+    printf 'waiting for the landing markers ... '
+  fi
   if airflow dags test lakehouse_daily "$day" >"$log" 2>&1 \
      && airflow dags list-runs lakehouse_daily -o json 2>/dev/null | python3 -c '
 import json, sys

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_helpers import VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate, rows
+from airflow_helpers import REPO, VENV_BIN, airflow, airflow_env, assert_published, checksums, days, migrate, rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
-COMPONENTS = ("api-server", "scheduler", "dag-processor")
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 FINISHED = ("success", "failed")
 NON_EMPTY = ("gold.user_labels", "gold.segment_membership", "gold.segment_runs")
 
@@ -92,6 +92,8 @@ class Deployment:
     scheduled: tuple[str, str] | None  # (logical date, state) of the run the scheduler created
     backfill_first: dt.date
     backfill_last: dt.date
+    waiting_day: dt.date  # its landing files exist but no _SUCCESS markers (the upstream is not done)
+    timeout_day: dt.date  # events are marked complete, users never will be
 
     def check_alive(self) -> None:
         for p, name in zip(self.processes, COMPONENTS):
@@ -128,8 +130,15 @@ def deployment(tmp_path_factory):
     lakehouse = tmp / "lakehouse"
     # Small populations (segments stay under the size bounds' 50 members on the first days).
     generate(GeneratorConfig(users=80, days=12, end=today + dt.timedelta(days=1)), str(lakehouse))
+    waiting_day, timeout_day = last + dt.timedelta(days=1), first - dt.timedelta(days=1)
+    for feed in ("events", "users"):
+        (lakehouse / "landing" / feed / f"dt={waiting_day.isoformat()}" / "_SUCCESS").unlink()
+    (lakehouse / "landing" / "users" / f"dt={timeout_day.isoformat()}" / "_SUCCESS").unlink()
 
     home = tmp / "airflow"
+    dags = tmp / "dags"
+    dags.mkdir()
+    (dags / "lakehouse_daily.py").symlink_to(REPO / "dags" / "lakehouse_daily.py")
     port = _free_port()
     env = airflow_env(
         home, lakehouse,
@@ -142,6 +151,14 @@ def deployment(tmp_path_factory):
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
         AIRFLOW__API_AUTH__JWT_SECRET="lakehouse-e2e-test-secret",
         AIRFLOW__API__SECRET_KEY="lakehouse-e2e-test-secret",
+        LANDING_POKE_SECONDS="2",
+        # On a busy machine (2 cores shared) a worker's call to the API server can take longer than
+        # the default 5 s; a task that fails on that is retried after 5 s, not 300.
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="60",
+        AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="5",
+        # Only the daily DAG: the weekly maintenance DAG would run at once (its latest Sunday) and
+        # compact the tables under the daily runs.
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
     )
     # Land the backfill range in bronze first (while Airflow starts): a re-run of a date sees the
     # late events that arrived after its first run (by design its labels change then); with
@@ -151,7 +168,8 @@ def deployment(tmp_path_factory):
                               stderr=subprocess.STDOUT, text=True)
     migrate(env)
     processes: list[subprocess.Popen] = []
-    deployed = Deployment(env, home, home / "airflow.db", lakehouse, today, processes, None, first, last)
+    deployed = Deployment(env, home, home / "airflow.db", lakehouse, today, processes, None, first, last,
+                          waiting_day, timeout_day)
     started = time.monotonic()
     try:
         processes.append(_start(env, home, "api-server", "api-server", "--port", str(port)))
@@ -164,9 +182,9 @@ def deployment(tmp_path_factory):
             except OSError:
                 return False
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240
         while not healthy():
-            assert time.monotonic() < deadline, "API server did not answer in 120 s"
+            assert time.monotonic() < deadline, "API server did not answer in 240 s"
             time.sleep(1)
         output, _ = ingest.communicate(timeout=300)
         assert ingest.returncode == 0, output[-3000:]
@@ -174,6 +192,7 @@ def deployment(tmp_path_factory):
         (home / "config" / "airflow_local_settings.py").write_text(PRELOAD)
         processes.append(_start(env, home, "scheduler", "scheduler"))
         processes.append(_start(env, home, "dag-processor", "dag-processor"))
+        processes.append(_start(env, home, "triggerer", "triggerer"))
 
         def scheduled_run():
             runs = _query(deployed.db, "select logical_date, state from dag_run "
@@ -181,7 +200,7 @@ def deployment(tmp_path_factory):
             return runs[0] if runs and runs[0][1] in FINISHED else None
 
         try:
-            deployed.scheduled = deployed.wait("the scheduled run", scheduled_run, timeout=300)
+            deployed.scheduled = deployed.wait("the scheduled run", scheduled_run, timeout=900)
         except AssertionError as error:  # reported by the scheduled-run test; the backfill still runs
             print(error)
         print(f"scheduled run finished after {time.monotonic() - started:.0f} s: {deployed.scheduled}")
@@ -194,11 +213,13 @@ def deployment(tmp_path_factory):
 
 
 def test_scheduler_runs_the_daily_dag(deployment):
-    assert deployment.scheduled, "the scheduler created no run (or it did not finish) in 300 s"
+    assert deployment.scheduled, "the scheduler created no run (or it did not finish) in 900 s"
     logical, state = deployment.scheduled
     assert state == "success", f"run {logical} ended {state}\n{deployment.task_logs()}"
     ds = dt.date.fromisoformat(str(logical)[:10])
-    assert deployment.today - dt.timedelta(days=1) <= ds <= deployment.today + dt.timedelta(days=1)
+    # the day that has just ended (the data interval [ds, ds+1) before now), not the one beginning
+    assert ds < dt.datetime.now(dt.timezone.utc).date(), ds
+    assert ds >= deployment.today - dt.timedelta(days=1), ds
     assert_published(deployment.lakehouse, ds)
 
 
@@ -326,3 +347,68 @@ def test_a_late_file_is_picked_up_by_clearing_its_date(deployment):
         active = {r["uid"] for r in rows(d.lakehouse, "gold.segment_membership", "ds", day)
                   if r["segment_id"] == "gateway_owners_active"}
         assert uid in active
+
+
+def _trigger(d: Deployment, day: dt.date, conf: dict) -> str:
+    done = airflow(d.env, "dags", "trigger", "lakehouse_daily", "--logical-date", f"{day.isoformat()}T00:00:00+00:00",
+                   "-c", json.dumps(conf), "-o", "json")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    d.wait(f"the run of {day}", lambda: _query(d.db, "select run_id from dag_run where dag_id = 'lakehouse_daily' "
+                                                     "and run_type = 'manual' and substr(logical_date, 1, 10) = ?",
+                                               day.isoformat()), timeout=60)
+    return _query(d.db, "select run_id from dag_run where run_type = 'manual' and substr(logical_date, 1, 10) = ?",
+                  day.isoformat())[0][0]
+
+
+def _task_state(d: Deployment, run_id: str, task_id: str) -> str | None:
+    found = _query(d.db, "select state from task_instance where run_id = ? and task_id = ?", run_id, task_id)
+    return found[0][0] if found else None
+
+
+def _run_state(d: Deployment, run_id: str) -> str | None:
+    found = _query(d.db, "select state from dag_run where run_id = ?", run_id)
+    return found[0][0] if found else None
+
+
+def test_a_run_waits_for_the_markers_on_the_triggerer(deployment):
+    """The run of a day whose landing files exist but whose markers do not: the landing task is
+    deferred (a trigger on the triggerer, no worker slot held), nothing of the day is ingested;
+    once the upstream writes both markers the run completes and publishes the day."""
+    d, day = deployment, deployment.waiting_day
+    run_id = _trigger(d, day, {"landing_timeout_minutes": 15})
+    d.wait("the landing task to be deferred", lambda: _task_state(d, run_id, "landing") == "deferred", timeout=180)
+    triggers = _query(d.db, "select t.classpath, t.triggerer_id from task_instance ti join trigger t "
+                            "on ti.trigger_id = t.id where ti.run_id = ? and ti.task_id = 'landing'", run_id)
+    assert triggers and triggers[0][0] == "jobs.triggers.LandingMarkersTrigger", triggers
+    d.wait("the triggerer to pick the trigger up", lambda: _query(
+        d.db, "select t.triggerer_id from task_instance ti join trigger t on ti.trigger_id = t.id "
+              "where ti.run_id = ? and t.triggerer_id is not null", run_id), timeout=60)
+    time.sleep(10)  # several looks at the landing later: still waiting, still nothing ingested
+    assert _task_state(d, run_id, "landing") == "deferred"
+    assert _query(d.db, "select count(*) from task_instance where run_id = ? and state in ('running', 'queued')",
+                  run_id)[0][0] == 0, "a task holds a worker slot while the run waits"
+    assert _task_state(d, run_id, "ingest.events") in (None, "none", "scheduled"), _task_state(d, run_id, "ingest.events")
+    assert not rows(d.lakehouse, "bronze.events", "dt", day)
+    assert not rows(d.lakehouse, "bronze.users", "dt", day)
+
+    for feed in ("events", "users"):
+        (d.lakehouse / "landing" / feed / f"dt={day.isoformat()}" / "_SUCCESS").write_text("")
+    assert d.wait(f"the run of {day}", lambda: _run_state(d, run_id) in FINISHED and _run_state(d, run_id),
+                  timeout=400) == "success", d.task_logs()
+    assert_published(d.lakehouse, day)
+
+
+def test_a_wait_past_its_timeout_fails_naming_the_feed(deployment):
+    """Events are marked complete, users never are: after the timeout the landing task fails
+    (once: no retry) naming the users feed, and the day is not ingested."""
+    d, day = deployment, deployment.timeout_day
+    run_id = _trigger(d, day, {"landing_timeout_minutes": 0.25})
+    assert d.wait(f"the run of {day}", lambda: _run_state(d, run_id) in FINISHED and _run_state(d, run_id),
+                  timeout=300) == "failed"
+    assert _query(d.db, "select state, try_number from task_instance where run_id = ? and task_id = 'landing'",
+                  run_id) == [("failed", 1)]
+    assert _task_state(d, run_id, "ingest.users") == "upstream_failed"
+    logs = "\n".join(p.read_text() for p in (d.home / "logs").rglob("*.log") if run_id in str(p) or "landing" in str(p))
+    assert (f"no _SUCCESS marker for users (landing/users/dt={day.isoformat()}/_SUCCESS); "
+            f"nothing of {day.isoformat()} was ingested") in logs, logs[-3000:]
+    assert not rows(d.lakehouse, "bronze.users", "dt", day)

@@ -135,6 +135,7 @@ def test_every_event_fault_ends_deduplicated_or_quarantined_and_reconciles(spark
         "feed": "events", "dt": D, "files": 2, "lines_read": 12, "accepted": 3, "duplicates": 3, "quarantined": 6,
         "quarantined_by_reason": '{"invalid_json":1,"missing_field":1,"ts_in_future":1,"ts_too_old":1,'
                                  '"unknown_event":1,"wrong_type":1}',
+        "files_failed": 0, "files_skipped": 0, "failed_files": "{}", "skipped_files": "{}",
     }
 
 

@@ -34,9 +34,38 @@ def test_every_dag_has_tags_retries_and_docs(dagbag):
 
 def test_daily_dag_shape(dagbag):
     dag = dagbag.dags["lakehouse_daily"]
-    assert {t.task_id for t in dag.tasks} == {"ingest.users", "ingest.events", "labels", "segments"}
+    assert {t.task_id for t in dag.tasks} == {"landing", "ingest.users", "ingest.events", "labels", "segments",
+                                              "segment_failures"}
+    assert dag.get_task("ingest.users").upstream_task_ids == {"landing"}
+    assert dag.get_task("ingest.events").upstream_task_ids == {"landing"}
     assert dag.get_task("labels").upstream_task_ids == {"ingest.users", "ingest.events"}
     assert dag.get_task("segments").upstream_task_ids == {"labels"}
+    assert dag.get_task("segment_failures").upstream_task_ids == {"segments"}
+
+
+def test_daily_dag_processes_the_day_that_has_ended(dagbag):
+    """The run created at 2026-07-01 00:00 UTC is for ds = 2026-06-30 (data interval [06-30, 07-01))."""
+    import datetime as dt
+
+    from airflow.timetables.base import DataInterval
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    dag = dagbag.dags["lakehouse_daily"]
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    utc = dt.timezone.utc
+    interval = dag.timetable.infer_manual_data_interval(run_after=dt.datetime(2026, 7, 1, 0, 0, tzinfo=utc))
+    assert interval == DataInterval(dt.datetime(2026, 6, 30, tzinfo=utc), dt.datetime(2026, 7, 1, tzinfo=utc))
+
+
+def test_daily_dag_params(dagbag):
+    params = dagbag.dags["lakehouse_daily"].params.dump()
+    assert params == {"wait_for_landing": True, "landing_timeout_minutes": None, "refresh": []}
+
+
+def test_fail_fast_and_backoff(dagbag):
+    dag = dagbag.dags["lakehouse_daily"]
+    for t in dag.tasks:
+        assert t.retry_exponential_backoff, t.task_id
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 from test_quality_fixtures import (
-    APP, CONSENTING, D1, D2, DELETED, NO_CONSENT, SEGMENTS, day, published, segment_rules, write_snapshot,
+    APP, CONSENTING, D1, D2, DELETED, NO_CONSENT, SEGMENTS, SNAPSHOT, day, labels, membership, published,
+    segment_rules, write_snapshot,
 )
 
 from jobs.delta_io import read_table
@@ -98,22 +99,6 @@ CASES = {
             "1 value out of range, e.g. 0 (bound: [1, 1])",
         ],
     ),
-    "segment size jump": (
-        dict(segments={**SEGMENTS, "big": CONSENTING[:121]}),
-        None,
-        [
-            "gold.segment_membership app_id=app1 segment_id=big row_count_vs_previous: "
-            "121 rows, previous published 60 on 2026-06-29 (bound: 30..120 rows)",
-        ],
-    ),
-    "segment size drop": (
-        dict(segments={**SEGMENTS, "big": CONSENTING[:29]}),
-        None,
-        [
-            "gold.segment_membership app_id=app1 segment_id=big row_count_vs_previous: "
-            "29 rows, previous published 60 on 2026-06-29 (bound: 30..120 rows)",
-        ],
-    ),
 }
 
 
@@ -153,3 +138,41 @@ def test_bad_data_blocks_publication(spark, lakehouse, case):
     assert all(r["ds"] == D2 and r["observed"] and r["bound"] for r in failed)
     scoped = [r for r in failed if r["table_name"] == GOLD_SEGMENT_MEMBERSHIP.name]
     assert all(r["app_id"] == APP and r["segment_id"] for r in scoped)
+
+
+SWINGS = {
+    # big had 60 members on D1: its bound is 30..120; outside it, a warning, never a block
+    "segment size jump": (CONSENTING[:121], "121 rows, previous published 60 on 2026-06-29 (bound: 30..120 rows)"),
+    "segment size drop": (CONSENTING[:27], "27 rows, previous published 60 on 2026-06-29 (bound: 30..120 rows)"),
+}
+
+
+@pytest.mark.parametrize("case", list(SWINGS))
+def test_segment_size_swings_warn_and_publish(spark, lakehouse, case):
+    members, observed = SWINGS[case]
+    result = write_audit_publish(spark, day(spark, D2, segments={**SEGMENTS, "big": members}), lakehouse, D2,
+                                 run_id="swing-" + case.replace(" ", "-"))
+    assert [w.line() for w in result.warnings] == [
+        f"gold.segment_membership app_id=app1 segment_id=big row_count_vs_previous: {observed}"]
+    assert [w.severity for w in result.warnings] == ["warning"]
+    rs_dates, _, counts = published(spark, GOLD_SEGMENT_MEMBERSHIP, lakehouse)
+    assert rs_dates == [D1, D2] and counts[D2] == len(members) + 5
+
+
+def test_a_snapshot_cut_in_half_blocks(spark, tmp_path):
+    """Integrity, not a swing: the snapshot of D2 keeps 66 of D1's 132 users (exactly half)."""
+    root = str(tmp_path / "lakehouse")
+    write_snapshot(spark, root, D1)
+    write_audit_publish(spark, day(spark, D1), root, D1, run_id="d1")
+    kept = SNAPSHOT[:66]
+    write_snapshot(spark, root, D2, kept)
+    uids = [u for u, kind, _ in kept if kind != "deleted"]
+    tables = [(GOLD_USER_LABELS, labels(spark, D2, uids=uids)),
+              (GOLD_SEGMENT_MEMBERSHIP, membership(spark, D2, {"big": uids[:60]}))]
+    with pytest.raises(PublicationBlocked) as caught:
+        write_audit_publish(spark, tables, root, D2, run_id="cut")
+    assert [f.line() for f in caught.value.failures] == [
+        "gold.user_labels snapshot_sizes.kept_ratio expect_column_values_to_be_between: "
+        "1 value out of range, e.g. 0.5 (bound: > 0.5)",
+    ]
+    assert published(spark, GOLD_USER_LABELS, root)[0] == [D1]

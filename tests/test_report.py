@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,10 @@ from browser import Browser, chromium_path
 from jobs.report import build_report, default_out
 from jobs.report.build import report_data
 from jobs.report.data import (
-    Audit, CheckRow, Overlap, ReportData, SegmentRun, latest_audits, overlap_matrix, overlaps, size_series,
+    Audit, CheckRow, Overlap, ReportData, SegmentRun, SizeSeries, latest_audits, overlap_matrix, overlaps, size_series,
 )
-from jobs.report.render import render_page
+from jobs.report.figures import day_range, sizes_figure, trace_style
+from jobs.report.render import PLOTLY_JS, relative, render_page, report_link, shared_script_folder
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -125,7 +127,7 @@ def test_report_page_draws_its_charts_without_console_errors(sample_lake, tmp_pa
     with Browser() as browser:
         run = browser.open(Path(page).as_uri(), ready=f"{CHARTS}.length >= 3 && "
                            f"Array.from({CHARTS}).every(g => g.querySelector('svg.main-svg'))",
-                           evaluate=PAGE_CHECKS, screenshot=screenshot)
+                           evaluate=PAGE_CHECKS, screenshot=screenshot, timeout=120)
     print(f"screenshot: {screenshot}")
     assert run.errors == []
     assert run.ready
@@ -167,10 +169,65 @@ def test_report_command_writes_into_the_lakehouse_by_default(sample_lake, tmp_pa
     assert out.returncode == 0, out.stderr
     page = Path(default_out(str(root), DS)) / "index.html"
     assert out.stdout.strip() == f"wrote {page}"
-    assert (page.parent / "plotly.min.js").stat().st_size > 1_000_000
-    assert sorted(p.name for p in page.parent.iterdir()) == ["index.html", "plotly.min.js"]  # no temporary file left
+    assert sorted(p.name for p in page.parent.iterdir()) == ["index.html"]  # no temporary file left
+    assert (root / "reports" / PLOTLY_JS).stat().st_size > 1_000_000
     html = page.read_text()
-    assert '<script src="plotly.min.js"></script>' in html and 'src="http' not in html  # offline: no CDN
+    assert f'<script src="../../{PLOTLY_JS}"></script>' in html and 'src="http' not in html  # offline: no CDN
+    # another date's page shares the same plotly.js
+    out = lakehouse("report", "2026-06-29", "--days", "3", "--root", str(root))
+    assert out.returncode == 0, out.stderr
+    assert f'<script src="../../{PLOTLY_JS}"></script>' in (root / "reports/segments/2026-06-29/index.html").read_text()
+    assert sorted(p.name for p in (root / "reports").iterdir()) == [PLOTLY_JS, "segments"]
+
+
+@needs_chromium
+def test_a_copied_lakehouse_renders_with_its_own_relative_links(sample_lake, tmp_path):
+    """Reports built in one lakehouse, which is then copied and removed: the copy's page loads
+    its script and links to the copy's own quality reports."""
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    shutil.copytree(sample_lake, original)
+    build_report(str(original), DS, days=7)
+    shutil.copytree(original, copy)
+    shutil.rmtree(original)
+    page = Path(default_out(str(copy), DS)) / "index.html"
+    assert str(original) not in page.read_text()
+    with Browser() as browser:
+        run = browser.open(page.as_uri(), ready=f"{CHARTS}.length >= 3 && "
+                           f"Array.from({CHARTS}).every(g => g.querySelector('svg.main-svg'))", evaluate=PAGE_CHECKS,
+                           timeout=120)  # a 5 MB script on 2 busy cores
+    assert run.errors == [] and run.ready
+    assert run.values["drawn"] == 3
+    links = run.values["quality_links"]
+    assert links and all(link.startswith((copy / "reports/quality/2026-06-30").as_uri() + "/") for link in links), links
+    assert all(Path(urllib.parse.unquote(link.removeprefix("file://"))).is_file() for link in links)
+
+
+def test_links_are_relative_locally_and_in_one_bucket():
+    assert relative("/l/reports/plotly.js", "/l/reports/segments/2026-06-30") == "../../plotly.js"
+    assert relative("s3://b/l/reports/quality/d/r.html", "s3://b/l/reports/segments/d") == "../../quality/d/r.html"
+    assert relative("s3://other/x.html", "s3://b/l/reports/segments/d") is None
+    assert relative("/l/x.html", "s3://b/l") is None
+    audit = Audit("gold.user_labels", "run-1", "passed", "/old/place/reports/quality/2026-06-30/run-1.html")
+    assert report_link(audit, "s3://b/lake/reports/segments/2026-06-30", "s3://b/lake") == \
+        "../../quality/2026-06-30/run-1.html"
+    assert shared_script_folder("s3://b/lake/reports/segments/2026-06-30", "s3://b/lake") == "s3://b/lake/reports"
+    assert shared_script_folder("/elsewhere/out", "/l") == "/elsewhere/out"
+
+
+def test_palette_keeps_many_segments_apart():
+    styles = [trace_style(i) for i in range(96)]
+    assert len({(s["color"], s["dash"]) for s in styles}) == 96
+    assert len({s["color"] for s in styles[:24]}) == 24
+    series = [SizeSeries("a", f"s{i}", f"s{i}", (DS,), (i,)) for i in range(30)]
+    fig = sizes_figure("a", series)
+    assert len({(t.line.color, t.line.dash) for t in fig.data}) == 30
+
+
+def test_the_default_range_starts_at_the_first_recorded_run(sample_lake):
+    numbers = report_data(sample_lake, DS, days=30)
+    assert numbers.first == dt.date(2026, 6, 27)  # the sample's first run, not 30 days before ds
+    assert numbers.sizes[0].days[0] == dt.date(2026, 6, 27)
+    assert day_range(numbers.sizes[0].days) == ("2026-06-26 12:00:00", "2026-06-30 12:00:00")
 
 
 def test_a_ds_without_segment_runs_is_an_error(sample_lake):

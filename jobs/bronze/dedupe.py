@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+
+from jobs.bronze.read import FILE_FAILURE
 
 IS_DUPLICATE = "is_duplicate"
 
@@ -22,7 +24,7 @@ def mark_duplicates(parsed: DataFrame, keys: Sequence[str], seen: DataFrame | No
         keys: the columns identifying a record (``event_id``; ``app_id, uid``).
         seen: key rows already ingested, or ``None``.
     """
-    accepted = F.col("reason").isNull()
+    accepted = is_accepted()
     # Rejected lines share one null window partition, so they never push a valid line to rank 2.
     partition = [F.when(accepted, F.col(k)) for k in keys]
     first = Window.partitionBy(*partition).orderBy("source_file", "source_line")
@@ -35,6 +37,18 @@ def mark_duplicates(parsed: DataFrame, keys: Sequence[str], seen: DataFrame | No
     return marked.withColumn(IS_DUPLICATE, accepted & later).drop("_rank", "_seen")
 
 
+def is_accepted() -> Column:
+    """A parsed row that is a line the parser accepted (not a rejection, not a file's failure row)."""
+    return F.col("reason").isNull() & F.col(FILE_FAILURE).isNull()
+
+
 def outcome_counts(marked: DataFrame) -> DataFrame:
-    """Lines per outcome: ``reason`` (null = accepted), ``is_duplicate`` and ``lines``."""
-    return marked.groupBy("reason", IS_DUPLICATE).agg(F.count(F.lit(1)).alias("lines"))
+    """Rows per file and outcome: ``source_file``, ``reason`` (null = accepted), ``is_duplicate``,
+    ``file_failure`` and ``lines``; a failure row (``file_failure`` set, ``lines`` 1) also carries
+    its ``detail`` and, in ``last_line``, the number of the last line read before the failure."""
+    failure = F.col(FILE_FAILURE).isNotNull()
+    return marked.groupBy("source_file", "reason", IS_DUPLICATE, FILE_FAILURE).agg(
+        F.count(F.lit(1)).alias("lines"),
+        F.max(F.when(failure, F.col("detail"))).alias("detail"),
+        F.max(F.when(failure, F.col("source_line"))).alias("last_line"),
+    )

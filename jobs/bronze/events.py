@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import orjson
 
 from jobs.bronze.parse import (
+    INVALID_VALUE,
     MISSING_FIELD,
+    TOO_DEEP,
     TS_IN_FUTURE,
     TS_TOO_OLD,
     UNKNOWN_EVENT,
@@ -30,18 +32,33 @@ _EPOCH = dt.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
+MAX_PROPS_DEPTH = 32  # props nesting deeper than this is quarantined as too_deep (PRODUCT.md)
+
+
+@dataclass(frozen=True)
+class MeasureRule:
+    """A measure's declared type and accepted range (inclusive), from the event catalog."""
+
+    integer: bool
+    minimum: int | float
+    maximum: int | float
+
+
 @dataclass(frozen=True)
 class PropRules:
-    """What the catalog says about one event's props: dimension names and measure types."""
+    """What the catalog says about one event's props: dimension names and measure rules."""
 
     dimensions: tuple[str, ...]  # in catalog order, so the first failing one is stable
-    measures: Mapping[str, str]  # name -> "integer" or "number"
+    measures: Mapping[str, MeasureRule]
 
 
 def prop_rules(catalog: Mapping[str, EventSpec]) -> dict[str, PropRules]:
     """Event code -> its props rules, from the event catalog (plain data, cheap to ship to workers)."""
     return {
-        code: PropRules(tuple(spec.dimensions), {name: m.type for name, m in spec.measures.items()})
+        code: PropRules(
+            tuple(spec.dimensions),
+            {name: MeasureRule(m.type == "integer", m.minimum, m.maximum) for name, m in spec.measures.items()},
+        )
         for code, spec in catalog.items()
     }
 
@@ -112,8 +129,10 @@ def _event(line: bytes, window: TsWindow, rules: Mapping[str, PropRules]) -> dic
     spec = rules.get(code)
     if spec is None:
         raise Rejected(UNKNOWN_EVENT, code if len(code) <= 64 else quote(code))
-    if props and (spec.measures or spec.dimensions):
-        _check_props(props, spec)
+    if props:
+        if spec.measures or spec.dimensions:
+            _check_props(props, spec)
+        _check_depth(props)
     if ts < window.start_ms:
         raise Rejected(TS_TOO_OLD, f"ts {iso_ms(ts)} is before {iso_ms(window.start_ms)}")
     if ts >= window.end_ms:
@@ -133,12 +152,38 @@ def _event(line: bytes, window: TsWindow, rules: Mapping[str, PropRules]) -> dic
 
 
 def _check_props(props: dict, spec: PropRules) -> None:
-    """Catalog measures must be numbers (integers where declared), dimensions strings; null = absent."""
-    for name, kind in spec.measures.items():
+    """Catalog measures must be numbers (integers where declared), dimensions strings; null = absent.
+    Then each measure must be finite and within its declared range."""
+    for name, rule in spec.measures.items():
         value = props.get(name)
-        if value is not None and not (is_int(value) if kind == "integer" else is_number(value)):
+        if value is not None and not (is_int(value) if rule.integer else is_number(value)):
             raise Rejected(WRONG_TYPE, f"props.{name}")
     for name in spec.dimensions:
         value = props.get(name)
         if value is not None and type(value) is not str:
             raise Rejected(WRONG_TYPE, f"props.{name}")
+    for name, rule in spec.measures.items():
+        value = props.get(name)
+        # NaN fails both comparisons; orjson never yields NaN or infinity, the check does not rely on it
+        if value is not None and not (rule.minimum <= value <= rule.maximum):
+            shown = value if len(str(value)) <= 32 else f"{str(value)[:29]}..."
+            raise Rejected(INVALID_VALUE, f"props.{name}={shown} is outside [{rule.minimum}, {rule.maximum}]")
+
+
+def _check_depth(props: dict) -> None:
+    """Rejects props nesting deeper than ``MAX_PROPS_DEPTH`` (the props object itself is level 1).
+
+    Iterative and stopping at the limit, so a hostile line cannot exhaust the stack; it also keeps
+    ``orjson.dumps`` (limited to 254 levels) from failing on a line ``orjson.loads`` accepted.
+    """
+    level = [props]
+    for depth in range(1, MAX_PROPS_DEPTH + 1):
+        inner = []
+        for container in level:
+            for value in container.values() if type(container) is dict else container:
+                if type(value) is dict or type(value) is list:
+                    inner.append(value)
+        if not inner:
+            return
+        level = inner
+    raise Rejected(TOO_DEEP, f"props nest deeper than {MAX_PROPS_DEPTH} levels")

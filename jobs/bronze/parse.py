@@ -14,9 +14,13 @@ UNKNOWN_EVENT = "unknown_event"
 TS_TOO_OLD = "ts_too_old"
 TS_IN_FUTURE = "ts_in_future"
 INVALID_VALUE = "invalid_value"
+TOO_DEEP = "too_deep"
+TOO_LONG = "too_long"
+PARSER_ERROR = "parser_error"  # the parser itself failed on the line (a bug): the line is kept, not lost
 
-EVENT_REASONS = (INVALID_JSON, MISSING_FIELD, WRONG_TYPE, UNKNOWN_EVENT, TS_TOO_OLD, TS_IN_FUTURE)
-USER_REASONS = (INVALID_JSON, MISSING_FIELD, WRONG_TYPE, INVALID_VALUE)
+EVENT_REASONS = (TOO_LONG, INVALID_JSON, MISSING_FIELD, WRONG_TYPE, UNKNOWN_EVENT, INVALID_VALUE, TOO_DEEP,
+                 TS_TOO_OLD, TS_IN_FUTURE)  # fmt: skip
+USER_REASONS = (TOO_LONG, INVALID_JSON, MISSING_FIELD, WRONG_TYPE, INVALID_VALUE)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _MAX_VALUE_IN_DETAIL = 64  # characters of an offending value quoted in a detail
@@ -116,8 +120,3 @@ def optional_object(obj: dict, name: str, path: str | None = None) -> dict | Non
     if value is not None and type(value) is not dict:
         raise Rejected(WRONG_TYPE, path or name)
     return value
-
-
-def decode_raw(line: bytes) -> str:
-    """The line as text for the quarantine table (invalid UTF-8 bytes become U+FFFD)."""
-    return line.decode("utf-8", errors="replace")

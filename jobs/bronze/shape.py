@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.bronze.dedupe import IS_DUPLICATE
+from jobs.bronze.dedupe import IS_DUPLICATE, is_accepted
 from jobs.tables import QUARANTINE_SCHEMA, Table
 
 # Typed stand-ins for NOT NULL columns on rows a filter removes (see _select_declared).
@@ -21,7 +21,7 @@ _PLACEHOLDERS = {
 
 def accepted_rows(marked: DataFrame, table: Table, arrival: dt.date) -> DataFrame:
     """Accepted, non-duplicate lines as rows of ``table`` for partition ``dt = arrival``."""
-    keep = F.col("reason").isNull() & ~F.col(IS_DUPLICATE)
+    keep = is_accepted() & ~F.col(IS_DUPLICATE)
     return _select_declared(marked, table.schema, keep, arrival)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,10 +16,30 @@ class Dimension:
     values: tuple[str, ...] | None  # None: open set
 
 
+MEASURE_TYPES = ("integer", "number")
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
     type: str  # integer or number
+    minimum: int | float = 0  # accepted range, inclusive; a number must also be finite
+    maximum: int | float = 0
+
+
+def _measure(code: str, name: str, raw: dict) -> Measure:
+    """A measure of events.yaml, its type and range checked (the range is data: bronze enforces it)."""
+    kind, low, high = raw.get("type"), raw.get("minimum"), raw.get("maximum")
+    where = f"events.yaml: event {code} measure {name}"
+    if kind not in MEASURE_TYPES:
+        raise ValueError(f"{where}: type must be one of {list(MEASURE_TYPES)}, not {kind!r}")
+    allowed = (int,) if kind == "integer" else (int, float)  # type(): a YAML true is no number
+    for key, value in (("minimum", low), ("maximum", high)):
+        if type(value) not in allowed or not math.isfinite(value):
+            raise ValueError(f"{where}: {key} must be a finite {kind}, not {value!r}")
+    if not 0 <= low <= high:
+        raise ValueError(f"{where}: the range must satisfy 0 <= minimum <= maximum, not [{low}, {high}]")
+    return Measure(name, kind, low, high)
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,7 @@ def event_catalog() -> dict[str, EventSpec]:
             n: Dimension(n, tuple(d["values"]) if d and d.get("values") else None)
             for n, d in (spec.get("dimensions") or {}).items()
         }
-        measures = {n: Measure(n, m["type"]) for n, m in (spec.get("measures") or {}).items()}
+        measures = {n: _measure(code, n, m or {}) for n, m in (spec.get("measures") or {}).items()}
         catalog[code] = EventSpec(code, spec["category"], spec["description"], dims, measures)
     return catalog
 

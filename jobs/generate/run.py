@@ -15,6 +15,7 @@ from jobs.generate.config import FAULT_TYPES, FEEDS, GenerationReport, Generator
 from jobs.generate.jsonl import lookup
 from jobs.generate.text import concat, file_bytes
 from jobs.generate.writer import LandingWriter
+from jobs.markers import write_markers
 
 EPOCH = dt.date(1970, 1, 1)
 FILES = 9  # random stream purpose: which file a late or re-delivered line lands in
@@ -68,6 +69,8 @@ def generate(config: GeneratorConfig, root: str, progress: Progress | None = Non
             writer.write_day("users", date, [user_file(snapshots)])
             tell("days", number, config.days)
         writer.wait()
+        # Only now is every file of every date written: the upstream's completeness markers.
+        write_markers(root, [(EPOCH + dt.timedelta(days=d)).isoformat() for d in range(start_day, end_day + 1)])
         report = ledger.report(time.perf_counter() - started)
         writer.write_manifest(report.as_dict())
         return report

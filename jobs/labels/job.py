@@ -13,7 +13,7 @@ from jobs.labels.build import user_labels
 from jobs.labels.checks import LabelCheckError, label_problems
 from jobs.labels.country import country_lookup
 from jobs.labels.windows import MAX_WINDOW_DAYS, in_window
-from jobs.publish import PublicationResult, write_audit_publish
+from jobs.publish import PublicationResult, recover, write_audit_publish
 from jobs.silver.alltime import ALLTIME_EVENTS, add_alltime, alltime_increment
 from jobs.silver.job import closed_date, latest_state_date, read_state, rebuild_silver
 from jobs.tables import (
@@ -63,6 +63,7 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
         PublicationBlocked: a critical check of the staged partition failed (nothing is published;
             readers keep the previous published ds).
     """
+    recover(spark, root)  # complete a publication interrupted earlier before publishing anew
     users = read_table(spark, BRONZE_USERS, root).where(F.col("dt") == F.lit(ds))
     if not users.limit(1).collect():
         raise MissingSnapshotError(f"no bronze.users snapshot for {ds}: ingest it before building labels")

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 
 from jobs.silver.fields import field
 from jobs.labels.windows import MAX_WINDOW_DAYS, days_in, events_in, in_window
-from jobs.tables import AMOUNT
+from jobs.silver.events import measure_sum_in_range
 
 KEY = ("app_id", "uid")
 # mall_activity_30d weights in tenths: 0.1 browse + 0.2 item tap + 0.3 favorite + 0.4 add to cart
@@ -45,7 +45,8 @@ def mall_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
     """Per user with a mall_* or coupon_received event in the last 180 days: the windowed mall labels.
 
     mall_activity_30d is computed in whole tenths and divided by 10 once, so 3 browses give
-    exactly 0.3 (not 0.30000000000000004). Items and amounts are summed exactly as decimals.
+    exactly 0.3 (not 0.30000000000000004). Items and amounts are summed exactly as decimals; a daily
+    sum that in-range values cannot give (rows accepted before bronze checked ranges) is left out.
     """
     is_mall = F.col("event").startswith("mall_")
     rows = daily_events.where(in_window(ds, MAX_WINDOW_DAYS) & (is_mall | (F.col("event") == "coupon_received")))
@@ -55,8 +56,8 @@ def mall_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
         "event_date",
         "events",
         "last_ts",
-        F.col("measure_items_sum").try_cast(AMOUNT).alias("_items"),
-        F.col("measure_amount_sum").try_cast(AMOUNT).alias("_amount"),
+        measure_sum_in_range("items").alias("_items"),
+        measure_sum_in_range("amount").alias("_amount"),
     )
     tenths = F.lit(0)
     for event, weight in ACTIVITY_TENTHS.items():
@@ -75,8 +76,9 @@ def mall_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
     sums = rows.groupBy(*KEY).agg(*aggs)
     orders = {}
     for kind in ORDER_LABELS:
-        orders[f"mall_items_{kind}_180d"] = F.coalesce(F.col(f"_items_{kind}"), F.lit(0)).cast("bigint")
-        orders[f"mall_amount_{kind}_180d"] = F.coalesce(F.col(f"_amount_{kind}"), F.lit(0)).cast("double")
+        # try_cast: a sum too big for the column is a null (the label checks name it), never a crash
+        orders[f"mall_items_{kind}_180d"] = F.coalesce(F.col(f"_items_{kind}"), F.lit(0)).try_cast("bigint")
+        orders[f"mall_amount_{kind}_180d"] = F.coalesce(F.col(f"_amount_{kind}"), F.lit(0)).try_cast("double")
     return sums.select(
         *KEY,
         "last_mall_visit_time",

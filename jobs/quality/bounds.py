@@ -33,7 +33,7 @@ class Bound:
     max_drop: float
     max_growth: float
     min_previous: int = 0
-    severity: str = "critical"
+    severity: str = "warning"  # size swings are business signals: recorded, not blocking, by default
 
     def limits(self, previous: int) -> tuple[int, int]:
         low = 0 if previous < self.min_previous else math.ceil(previous * (1 - self.max_drop) - 1e-9)

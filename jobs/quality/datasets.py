@@ -78,10 +78,31 @@ def members(inputs: Inputs) -> DataFrame:
     )
 
 
+def snapshot_sizes(inputs: Inputs) -> DataFrame:
+    """Per app: users in the ds snapshot (``users``), in the app's latest earlier snapshot
+    (``previous_users``, null if none) and ``kept_ratio`` = users / previous_users (null if none).
+
+    The label job audits it: a snapshot that lost half of its users or more is an upstream fault
+    (a truncated export), not a business swing, and blocks (``user_labels.yml``).
+    """
+    users = read_table(inputs.rows.sparkSession, BRONZE_USERS, inputs.root)
+    today = users.where(F.col("dt") == F.lit(inputs.ds)).groupBy("app_id").agg(F.count(F.lit(1)).alias("users"))
+    earlier = users.where(F.col("dt") < F.lit(inputs.ds))
+    latest = earlier.groupBy("app_id").agg(F.max("dt").alias("dt"))
+    previous = (earlier.join(latest, ["app_id", "dt"]).groupBy("app_id")
+                .agg(F.count(F.lit(1)).alias("previous_users")))
+    return today.join(previous, ["app_id"], "left").select(
+        "app_id", "users", "previous_users",
+        # previous_users is null (no earlier snapshot) or >= 1 (a counted group): never a division by 0
+        (F.col("users").cast("double") / F.col("previous_users").cast("double")).alias("kept_ratio"),
+    )
+
+
 DATASETS: dict[str, Callable[[Inputs], DataFrame]] = {
     "snapshot_users": snapshot_users,
     "labelled_users": labelled_users,
     "members": members,
+    "snapshot_sizes": snapshot_sizes,
 }
 
 

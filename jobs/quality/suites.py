@@ -39,8 +39,11 @@ class SuiteError(ValueError):
 
 
 def default_directory() -> Path:
-    """``expectations/`` at the project root (override with ``LAKEHOUSE_EXPECTATIONS``)."""
-    return Path(os.environ.get("LAKEHOUSE_EXPECTATIONS") or Path(__file__).resolve().parents[2] / "expectations")
+    """The expectations folder of the running command or task (``jobs.settings``: the
+    ``LAKEHOUSE_EXPECTATIONS`` setting, else the suites shipped with the package)."""
+    from jobs.settings import current
+
+    return Path(current().expectations)
 
 
 @dataclass(frozen=True)

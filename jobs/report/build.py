@@ -25,6 +25,8 @@ def report_data(root: str, ds: dt.date, days: int = DEFAULT_DAYS) -> data.Report
         raise ValueError("days must be at least 1")
     first = ds - dt.timedelta(days=days - 1)
     runs = read.segment_runs(root, first, ds)
+    if runs.num_rows:  # the range starts at the first recorded run: no empty days before the data
+        first = max(first, min(runs.column("ds").to_pylist()))
     today = data.segment_runs(runs, read.changes(root, ds), ds)
     if not today:
         raise LookupError(f"no segment run recorded for {ds.isoformat()} under {root}")
@@ -56,4 +58,4 @@ def build_report(root: str, ds: dt.date, *, days: int = DEFAULT_DAYS, out: str |
     from jobs.report.render import write_page
 
     report = report_data(root, ds, days)
-    return write_page(report, out or default_out(root, ds))
+    return write_page(report, out or default_out(root, ds), root)

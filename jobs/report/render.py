@@ -1,23 +1,28 @@
-"""The report page: figures embedded in a Jinja template (autoescaped), written with plotly.js
-beside it so the page works from ``file://`` without a network (local folder or S3)."""
+"""The report page: figures embedded in a Jinja template (autoescaped). Every link is relative,
+so a copied or served lakehouse keeps working from ``file://`` or HTTP without a network: the
+pages of all report dates under ``<root>/reports/`` share one plotly.js there."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import posixpath
 from collections.abc import Iterable
+from urllib.parse import urlparse
 
 import jinja2
 import plotly.graph_objects as go
 from pyarrow.fs import FileType
+from plotly import __version__ as PLOTLY_VERSION
 from plotly.offline import get_plotlyjs
 
 from jobs.report import figures
 from jobs.report.data import Audit, ReportData
 from jobs.storage import filesystem, is_s3
 
-PLOTLY_JS = "plotly.min.js"
+PLOTLY_JS = f"plotly-{PLOTLY_VERSION}.min.js"  # versioned: an upgrade never changes an older page's script
 PAGE = "index.html"
+QUALITY_REPORTS = "/reports/quality/"
 
 
 def chart_html(fig: go.Figure, div_id: str) -> str:
@@ -42,39 +47,77 @@ def page_charts(report: ReportData) -> dict[str, list[dict]]:
     return charts
 
 
-def report_link(audit: Audit, page_folder: str) -> str | None:
-    """The audit's quality report as a link from the page: relative when both are local files."""
+def relative(target: str, folder: str) -> str | None:
+    """``target`` as a link from a page in ``folder`` (both local, or both in one S3 bucket);
+    ``None`` when no relative link exists (local vs S3, two buckets)."""
+    if is_s3(target) != is_s3(folder):
+        return None
+    if is_s3(target):
+        a, b = urlparse(target), urlparse(folder)
+        if a.netloc != b.netloc:
+            return None
+        return posixpath.relpath(a.path or "/", b.path or "/")
+    return os.path.relpath(os.path.abspath(target), os.path.abspath(folder)).replace(os.sep, "/")
+
+
+def report_link(audit: Audit, page_folder: str, root: str | None = None) -> str | None:
+    """The audit's quality report as a relative link from the page.
+
+    The stored path names the lakehouse where the audit ran; its part from ``reports/quality/``
+    on is re-anchored at ``root``, so a copied lakehouse links to its own copy of the report.
+    """
     path = audit.report_path
     if not path:
         return None
-    if is_s3(path) or is_s3(page_folder):
-        return path
-    return os.path.relpath(path, os.path.abspath(page_folder))
+    if root and QUALITY_REPORTS in path:
+        path = root.rstrip("/") + QUALITY_REPORTS + path.split(QUALITY_REPORTS, 1)[1]
+    return relative(path, page_folder) or path
 
 
-def render_page(report: ReportData, page_folder: str, generated_at: dt.datetime | None = None) -> str:
-    """The HTML of the page (every value escaped by the template; charts are plotly's own markup)."""
+def shared_script_folder(out: str, root: str | None) -> str:
+    """Where plotly.js goes: ``<root>/reports`` for a page inside it (one copy for every report
+    date), else beside the page."""
+    if root:
+        reports = f"{root.rstrip('/')}/reports"
+        inside = relative(out, reports)
+        if inside is not None and inside != ".." and not inside.startswith("../"):
+            return reports
+    return out
+
+
+def render_page(report: ReportData, page_folder: str, generated_at: dt.datetime | None = None,
+                root: str | None = None, script: str = PLOTLY_JS) -> str:
+    """The HTML of the page (every value escaped by the template; charts are plotly's own markup).
+
+    Args:
+        root: the lakehouse root (quality report links are made relative inside it).
+        script: the relative link to plotly.js.
+    """
     env = jinja2.Environment(loader=jinja2.PackageLoader("jobs.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    links = {a.table: report_link(a, page_folder) for a in report.audits}
+    links = {a.table: report_link(a, page_folder, root) for a in report.audits}
     return env.get_template("report.html.j2").render(
-        report=report, charts=page_charts(report), links=links, plotly_js=PLOTLY_JS,
+        report=report, charts=page_charts(report), links=links, plotly_js=script,
         generated_at=(generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         failed=sum(c.outcome == "failed" for c in report.checks),
         warned=sum(c.outcome == "warning" for c in report.checks),
     )
 
 
-def write_page(report: ReportData, out: str) -> str:
-    """Writes ``index.html`` and ``plotly.min.js`` into ``out``; returns the page's path (or URI).
+def write_page(report: ReportData, out: str, root: str | None = None) -> str:
+    """Writes ``index.html`` into ``out`` and plotly.js where ``shared_script_folder`` says (once:
+    an existing copy of the same version is kept); returns the page's path (or URI).
 
     Each file is written under a temporary name and renamed over the old one, so a browser
     refreshing the report during a rebuild sees the old page or the new one, never half of one.
     """
-    html = render_page(report, out)
+    scripts = shared_script_folder(out, root)
+    html = render_page(report, out, root=root, script=posixpath.join(relative(scripts, out) or ".", PLOTLY_JS))
     fs, folder = filesystem(out)
     fs.create_dir(folder, recursive=True)
-    _write(fs, f"{folder}/{PLOTLY_JS}", [get_plotlyjs()])
+    script_fs, script_folder = filesystem(scripts)
+    if script_fs.get_file_info(f"{script_folder}/{PLOTLY_JS}").type != FileType.File:
+        _write(script_fs, f"{script_folder}/{PLOTLY_JS}", [get_plotlyjs()])
     _write(fs, f"{folder}/{PAGE}", [html])
     return f"{out.rstrip('/')}/{PAGE}" if is_s3(out) else os.path.join(os.path.abspath(out), PAGE)
 

@@ -23,12 +23,17 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jobs.safe_text import spreadsheet_cell
 from jobs.segments.errors import did_you_mean
 from jobs.segments.published import NotPublishedError, SegmentLookupError
 
 
 class ExportRefused(RuntimeError):
     """The export is not allowed (an imported segment)."""
+
+
+class OutputPathError(ValueError):
+    """``--out`` cannot be written as a zip (it is a folder): exit 2, before anything is read."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,28 @@ def export_rows(member_uids: Sequence[str | None], labels: dict[str, dict],
 
 
 def csv_value(value: object) -> str:
-    """A label value in the CSV: empty for null, ``true``/``false`` for booleans, else its text."""
+    """A cell of the CSV: empty for null, ``true``/``false`` for booleans, numbers and dates as
+    text, and text guarded against spreadsheet formulas: a text cell starting with ``=``, ``+``,
+    ``-``, ``@``, tab or CR gets a leading ``'`` (``jobs.safe_text.spreadsheet_cell``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return spreadsheet_cell(value)
     return str(value)
+
+
+def check_out(out: str | None) -> None:
+    """Refuses an ``--out`` that is an existing folder, e.g. ``--out exports is a folder: give the
+    zip file to write, e.g. --out exports/audience.zip``.
+
+    Raises:
+        OutputPathError: ``out`` is a folder.
+    """
+    if out is not None and os.path.isdir(out):
+        example = os.path.join(out.rstrip("/\\") or out, "audience.zip")
+        raise OutputPathError(f"--out {out} is a folder: give the zip file to write, e.g. --out {example}")
 
 
 def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -178,6 +199,7 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
     Raises:
         SegmentLookupError: unknown segment or label.
         ExportRefused: an imported segment.
+        OutputPathError: ``out`` is a folder.
         NotPublishedError: ``ds`` is not published for one of the segments (or, without a ds, no
             ds is published for all of them).
     """
@@ -186,6 +208,7 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
     from jobs.segments.members import read_members
     from jobs.segments.published import choose_ds, membership_publications, published_ds, retired_on, segment_history
 
+    check_out(out)
     columns = check_labels(labels, list(label_catalog()))
     histories = {sid: segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)}
     for sid, history in histories.items():
@@ -217,10 +240,11 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
 
 
 def read_labels(root: str, app_id: str, ds: dt.date, columns: Sequence[str]) -> dict[str, dict]:
-    """uid -> label row (the chosen columns) of gold.user_labels for the app on ds."""
-    from jobs.delta_io import read_arrow
+    """uid -> label row (the chosen columns) of gold.user_labels for the app on ds, as published
+    with the segments of ds (the version their visibility commit recorded)."""
+    from jobs.segments.published import read_visible
     from jobs.tables import GOLD_USER_LABELS
 
     filters = [("ds", "=", ds), ("app_id", "=", app_id)]
-    rows = read_arrow(GOLD_USER_LABELS, root, columns=["uid", *columns], filters=filters).to_pylist()
+    rows = read_visible(GOLD_USER_LABELS, root, filters=filters, columns=["uid", *columns])
     return {r["uid"]: r for r in rows}

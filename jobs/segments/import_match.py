@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -161,16 +162,32 @@ def resolve_imports(lines: DataFrame, users: DataFrame) -> tuple[DataFrame, Data
     return members, rejected.unionByName(duplicates).unionByName(failed).unionByName(repeated)
 
 
-@contextmanager
-def import_staging(root: str) -> Iterator[str]:
-    """A fresh folder under the staging root for one evaluation's import files, removed afterwards
-    (run every query that reads them inside the block)."""
+_CURRENT: ContextVar[str | None] = ContextVar("import_staging", default=None)
+
+
+def import_folder(root: str) -> str:
+    """A fresh folder name under the staging root for one evaluation's import files."""
     from jobs.publish import staging_root
 
-    folder = f"{staging_root(root)}/segment_imports/{uuid.uuid4().hex}"
+    return f"{staging_root(root)}/segment_imports/{uuid.uuid4().hex}"
+
+
+def current_import_folder(root: str) -> str:
+    """The folder of the enclosing ``import_staging`` block; outside one, a fresh folder that is
+    left for the staging clean-up (``lakehouse maintain``)."""
+    return _CURRENT.get() or import_folder(root)
+
+
+@contextmanager
+def import_staging(root: str) -> Iterator[str]:
+    """A fresh folder for the import files staged inside the block, removed afterwards (run every
+    query that reads them inside the block)."""
+    folder = import_folder(root)
+    token = _CURRENT.set(folder)
     try:
         yield folder
     finally:
+        _CURRENT.reset(token)
         try:
             remove_staged(folder)
         except OSError as exc:  # the result stands; a later clean-up of the staging root removes it

@@ -1,13 +1,16 @@
 """Entry point of the segment job: evaluates every definition for one ds and publishes the outputs.
 
-Stages: read (definitions, labels of ds, daily aggregates, user snapshot for imports, run
-history) -> transform (one wide pass, see ``evaluate``) -> write-audit-publish (``jobs.publish``):
-membership is staged, counts and the change feed (against each segment's previous published ds)
-come from the staged rows, changes and import failures are staged too, all are audited with the
-membership suite and published (each replaces its ds partition, so a re-run gives the same
-tables); then the runs. A definition with errors fails alone: its run row says why and every
-other segment publishes. A failed critical check publishes nothing of ds: every evaluated segment
-gets a ``blocked`` run row with the failing checks as reason, then ``PublicationBlocked`` is raised.
+Stages: recover an interrupted publication -> read (definitions, the labels of ds at the label
+table's current version, daily aggregates, user snapshot for imports, run history) -> transform
+(one wide pass, see ``evaluate``) -> write-audit-publish (``jobs.publish``): membership is staged,
+counts and the change feed (against each segment's previous published ds) come from the staged
+rows, changes and import failures are staged too, all are audited with the membership suite, the
+run catalog is staged from the outcome, and everything is published together with the labels
+version read (one visibility commit, ``jobs.visibility``; each table replaces its ds partition, so
+a re-run gives the same tables). A definition with errors fails alone: its run row says why and
+every other segment publishes. A failed critical check publishes nothing of ds but the run
+catalog: every evaluated segment gets a ``blocked`` run row with the failing checks as reason,
+then ``PublicationBlocked`` is raised.
 """
 
 from __future__ import annotations
@@ -20,21 +23,26 @@ from collections.abc import Collection
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.delta_io import ensure_table, read_table, replace_partition
+from jobs.delta_io import ensure_table, read_table
 from jobs.segments.evaluate import (
     MEMBER_COLUMNS, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
 )
 from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
 from jobs.segments.guard import describe
-from jobs.segments.import_match import remove_staged, resolve_imports, stage_import, staged_lines
+from jobs.segments.import_match import current_import_folder, remove_staged, resolve_imports, stage_import, staged_lines
 from jobs.segments.isolate import MemberInputs, stage_members
 from jobs.segments.lifecycle import latest_runs, retired_keys, retired_records
 from jobs.segments.limits import FileRefused
 from jobs.segments.model import PREDEFINED_APP, Segment
-from jobs.publish import PublicationBlocked, audit_publish, new_run_id, read_staged, stage, staging_root
+from jobs.publish import (
+    Pinned, PublicationBlocked, audit_staged, new_run_id, publish_checked, read_staged, recover, stage, staging_root,
+)
 from jobs.quality.datasets import SEGMENTS
+from jobs.safe_text import FORMULA_STARTS
 from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RETIRED, RunRecord, changes, runs_frame
 from jobs.segments.validate import check_definitions
+from jobs.storage import storage_options
+from jobs.visibility import pinned_version
 from jobs.tables import (
     BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS,
     GOLD_USER_LABELS, SEGMENT_TABLES, SILVER_USER_DAILY_EVENTS,
@@ -85,15 +93,17 @@ def kept_members(previous: DataFrame, labels: DataFrame, consent: dict[tuple[str
     return joined.where(keep).select(*MEMBER_COLUMNS)
 
 
-def run_imports(spark, root, ds, program, segments: list[Segment], folder: str
+def run_imports(spark, root, ds, program, segments: list[Segment], folder: str | None = None
                 ) -> tuple[DataFrame | None, DataFrame | None, dict]:
     """Members and failure report of the imported segments evaluated today, and their failures.
 
-    Each CSV is streamed into a Parquet file under ``folder`` (see ``import_match``); a file that
-    is refused or passes a limit fails its segment alone.
+    Each CSV is streamed into a Parquet file under ``folder`` (default: the enclosing
+    ``import_staging`` block's, see ``import_match``); a file that is refused or passes a limit
+    fails its segment alone.
     """
     if not segments:
         return None, None, {}
+    folder = folder or current_import_folder(root)
     errors, staged = {}, []
     for seg in segments:
         try:
@@ -111,6 +121,7 @@ def run_imports(spark, root, ds, program, segments: list[Segment], folder: str
         reason = f"user snapshot of {ds} cannot be read: {str(exc).splitlines()[0][:200]}"
         return None, None, {**errors, **{seg.key: reason for seg, _ in staged}}
     members, rejected = resolve_imports(staged_lines(spark, folder, [f for _, f in staged]), users)
+    members = formula_safe_params(members)
     files = spark.createDataFrame(
         [(s.app_id, s.id, _csv_name(program, s)) for s, _ in staged], "app_id string, segment_id string, source_file string")
     return members, rejected.join(files, ["app_id", "segment_id"]), errors
@@ -133,6 +144,16 @@ def members_of(inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key]
     members = memberships(wide, compiled)
     return members if known is None else members.unionByName(known)
 
+
+def formula_safe_params(members: DataFrame) -> DataFrame:
+    """Imported members' param1..3 with the spreadsheet-formula guard of ``jobs.safe_text``: a
+    param starting with = + - @ tab or CR gets a leading ``'`` (campaign tools paste params into
+    sheets and templates)."""
+    def guarded(name: str):
+        value = F.col(name)
+        return F.when(F.substring(value, 1, 1).isin(list(FORMULA_STARTS)), F.concat(F.lit("'"), value)).otherwise(value)
+
+    return members.withColumns({name: guarded(name) for name in ("param1", "param2", "param3")})
 
 
 def _csv_name(program, seg: Segment) -> str:
@@ -176,10 +197,12 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
               run_id: str, folder: str) -> list[RunRecord]:
     """The body of :func:`evaluate_segments`; import files are staged under ``folder``."""
     started = _now()
+    recover(spark, root)  # a publication interrupted earlier is completed before this one reads history
     for table in SEGMENT_TABLES:
         ensure_table(spark, table, root)
     program, errors = check_definitions(defs_dir)
-    labels = read_table(spark, GOLD_USER_LABELS, root).where(F.col("ds") == F.lit(ds))
+    labels_pin = pin_labels(root, ds)
+    labels = labels_at(spark, root, labels_pin).where(F.col("ds") == F.lit(ds))
     label_apps = {r.app_id for r in labels.select("app_id").distinct().collect()}
     if not label_apps:
         raise LabelsMissingError(f"no rows in {GOLD_USER_LABELS.name} for ds {ds}: run the label job first")
@@ -241,37 +264,59 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
     staged = [
         stage(change_feed, GOLD_SEGMENT_CHANGES, root, ds),
         stage(rejected.withColumn("ds", F.lit(ds)), GOLD_SEGMENT_IMPORT_FAILURES, root, ds),
-        staged_members,  # last: readers poll membership
+        staged_members,
     ]
     rules = spark.createDataFrame([(app, s.id, bool(s.consent_required)) for app, s in published],
                                   "app_id string, segment_id string, consent_required boolean")
-    try:
-        publication = audit_publish(spark, staged, root, ds, run_id=run_id, context={SEGMENTS: rules})
-    except PublicationBlocked as blocked:
-        finished = _now()
-        records = [RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None, BLOCKED,
-                             _blocked_reason(blocked, app, s.id), s.file, started, finished, ds,
-                             blocked.report_path)
-                   for app, s in published]
-        _write_runs(spark, root, ds, records + _failed_records(
-            program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds), latest)
-        log.error("segments of %s blocked; quality report: %s", ds, blocked.report_path)
-        raise
-    log.info("segments of %s published; quality report: %s", ds, publication.report_path)
-
+    checked = audit_staged(spark, staged, root, ds, run_id=run_id, context={SEGMENTS: rules})
     finished = _now()
-    records = [
-        RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash,
-                  kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
-                  counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds,
-                  publication.report_path)
-        for app, s in published
-    ]
-    records += _failed_records(program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds)
-    records = _write_runs(spark, root, ds, records, latest)
+    if checked.blocked:
+        blocked = checked.error()
+        records = [RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None, BLOCKED,
+                             _blocked_reason(blocked, app, s.id), s.file, started, finished, ds, blocked.report_path)
+                   for app, s in published]
+    else:
+        records = [
+            RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash,
+                      kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
+                      counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds,
+                      checked.report_path)
+            for app, s in published
+        ]
+    records = _unique(records + _failed_records(
+        program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds), latest, ds)
+    # The run catalog is published with the tables (or alone, saying blocked), and the labels the
+    # segments were computed from are made visible by the same commit.
+    runs = stage(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, ds)
+    try:
+        publish_checked(spark, root, checked, extra=[runs], pinned=[] if checked.blocked else [labels_pin])
+    except PublicationBlocked:
+        log.error("segments of %s blocked; quality report: %s", ds, checked.report_path)
+        raise
+    log.info("segments of %s published; quality report: %s", ds, checked.report_path)
     log.info("segments of %s: %d published, %d failed, %d retired", ds, sum(r.status == PUBLISHED for r in records),
              sum(r.status == FAILED for r in records), sum(r.status == RETIRED for r in records))
     return records
+
+
+def pin_labels(root: str, ds: dt.date) -> Pinned:
+    """The label table's version the segments of ds are computed from and published with: the
+    current one (a label commit is always published whole, see ``jobs.publish``), with the staging
+    version of the newest published labels of ds (the same version when they were written directly)."""
+    from deltalake import DeltaTable
+
+    path = GOLD_USER_LABELS.location(root)
+    try:
+        version = DeltaTable(path, storage_options=storage_options(path)).version()
+    except Exception as error:  # noqa: BLE001 - delta-rs raises TableNotFoundError for a missing table
+        raise LabelsMissingError(f"no rows in {GOLD_USER_LABELS.name} for ds {ds}: run the label job first") from error
+    logged = pinned_version(root, GOLD_USER_LABELS, ds)
+    return Pinned(GOLD_USER_LABELS, logged[0] if logged else version, version)
+
+
+def labels_at(spark: SparkSession, root: str, pin: Pinned) -> DataFrame:
+    """The label table exactly at the pinned version."""
+    return spark.read.format("delta").option("versionAsOf", pin.version).load(GOLD_USER_LABELS.location(root))
 
 
 def _failed_records(program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds):
@@ -285,20 +330,13 @@ def _failed_records(program, errors, valid, invalid, failures, file_failures, ap
     return records + unbuilt_runs(program, errors, apps, started, finished, ds)
 
 
-def _write_runs(spark: SparkSession, root: str, ds: dt.date, records: list[RunRecord],
-                latest: dict[tuple[str, str], dict]) -> list[RunRecord]:
-    """Replaces the ds partition of gold.segment_runs with ``records`` (first record per key wins)
-    and a ``retired`` record for each earlier segment whose definition is gone."""
+def _unique(records: list[RunRecord], latest: dict[tuple[str, str], dict], ds: dt.date) -> list[RunRecord]:
+    """One record per (app_id, segment_id), the first one given winning, and a ``retired`` record for
+    each earlier segment whose definition is gone (see ``lifecycle``); sorted by key."""
     records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())
-    if records:
-        records += retired_records(latest, [(r.app_id, r.segment_id) for r in records],
-                                   records[0].started_at, records[0].finished_at, ds)
-    else:
-        now = _now()
-        records = retired_records(latest, [], now, now, ds)
-    records.sort(key=lambda r: (r.app_id, r.segment_id))
-    replace_partition(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, {"ds": ds})
-    return records
+    started, finished = (records[0].started_at, records[0].finished_at) if records else (_now(), _now())
+    records += retired_records(latest, [(r.app_id, r.segment_id) for r in records], started, finished, ds)
+    return sorted(records, key=lambda r: (r.app_id, r.segment_id))
 
 
 def _blocked_reason(blocked: PublicationBlocked, app_id: str, segment_id: str) -> str:

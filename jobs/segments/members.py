@@ -94,9 +94,10 @@ def member_page(root: str, app_id: str, segment_id: str, ds: dt.date | None, pag
 
 
 def read_members(root: str, app_id: str, segment_id: str, ds: dt.date) -> list[dict]:
-    """Rows (uid, email, param1..3) of gold.segment_membership for the segment on ds (ds is a partition filter)."""
-    from jobs.delta_io import read_arrow
+    """Visible rows (uid, email, param1..3) of gold.segment_membership for the segment on ds."""
+    from jobs.segments.published import read_visible
     from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
 
     filters = [("ds", "=", ds), ("app_id", "=", app_id), ("segment_id", "=", segment_id)]
-    return read_arrow(GOLD_SEGMENT_MEMBERSHIP, root, columns=["uid", "email", *PARAMS], filters=filters).to_pylist()
+    rows = read_visible(GOLD_SEGMENT_MEMBERSHIP, root, filters=filters, columns=["uid", "email", *PARAMS])
+    return [{k: r[k] for k in ("uid", "email", *PARAMS)} for r in rows]

@@ -1,11 +1,12 @@
 """What readers of a segment may see: its run history and the ds published for it.
 
-Shared by ``lakehouse show``, ``members`` and ``export``. Everything is read with delta-rs (no
-engine start). A ds is *published* for a segment when gold.publications records a published
-commit of gold.segment_membership for that ds and the segment's own run of that ds is
-``published`` (a failed segment has no members that day, a blocked ds was never committed),
-and the segment is not retired: once its latest run is ``retired`` (its definition was removed)
-no ds is published for it any more, until the definition is put back.
+Shared by ``lakehouse show``, ``members``, ``explain`` and ``export``. Everything is read with
+delta-rs (no engine start) and follows the reader contract's visibility point
+(``jobs.visibility``): a ds is seen as the newest run that published its run catalog recorded it,
+each table at the version recorded (``read_visible``). A ds is *published* for a segment when
+that run catalog says ``published`` for the segment (a failed segment has no members that day, a
+blocked ds publishes only its run catalog), and the segment is not retired: once its latest run
+is ``retired`` (its definition was removed) no ds is published for it, until the definition is put back.
 """
 
 from __future__ import annotations
@@ -82,10 +83,32 @@ def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], 
 
 # --- I/O (delta-rs) ------------------------------------------------------------------------------
 
+def read_visible(table, root: str, filters: list | None = None, columns: list[str] | None = None) -> list[dict]:
+    """Rows of ``table`` as a reader following the contract sees them: only visible ds, each as
+    of the version its visibility commit recorded.
+
+    The current version is read once; a ds that a later run has committed to since (a re-run in
+    progress or interrupted: an intent newer than the visible run) is read at its recorded version.
+    """
+    from jobs.delta_io import read_arrow
+    from jobs.visibility import read_log, stale_ds, visible_versions
+
+    log = read_log(root)
+    versions = visible_versions(log)
+    stale = stale_ds(log, table, versions)
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "ds"]))
+    rows = [r for r in read_arrow(table, root, columns=wanted, filters=filters).to_pylist()
+            if table.name in versions.get(r["ds"], {}) and r["ds"] not in stale]
+    for ds in sorted(stale):
+        at = read_arrow(table, root, columns=wanted, filters=[*(filters or []), ("ds", "=", ds)],
+                        version=versions[ds][table.name])
+        rows += at.to_pylist()
+    return rows
+
+
 def segment_runs(root: str, app_id: str, segment_id: str | None = None,
                  first: dt.date | None = None, last: dt.date | None = None) -> list[dict]:
-    """Rows of gold.segment_runs of one app (and segment), sorted by segment and ds."""
-    from jobs.delta_io import read_arrow
+    """Visible rows of gold.segment_runs of one app (and segment), sorted by segment and ds."""
     from jobs.tables import GOLD_SEGMENT_RUNS
 
     filters = [("app_id", "=", app_id)]
@@ -95,27 +118,24 @@ def segment_runs(root: str, app_id: str, segment_id: str | None = None,
         filters.append(("ds", ">=", first))
     if last is not None:
         filters.append(("ds", "<=", last))
-    rows = read_arrow(GOLD_SEGMENT_RUNS, root, filters=filters).to_pylist()
+    rows = read_visible(GOLD_SEGMENT_RUNS, root, filters=filters)
     return sorted(rows, key=lambda r: (r["segment_id"], r["ds"]))
 
 
 def membership_publications(root: str) -> list[dt.date]:
-    """The ds with a published commit of gold.segment_membership (from gold.publications), sorted."""
-    from jobs.delta_io import read_arrow
-    from jobs.tables import GOLD_PUBLICATIONS, GOLD_SEGMENT_MEMBERSHIP
+    """The visible ds whose publication includes gold.segment_membership, sorted."""
+    from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
+    from jobs.visibility import read_log, visible_versions
 
-    filters = [("table_name", "=", GOLD_SEGMENT_MEMBERSHIP.name), ("status", "=", PUBLISHED)]
-    rows = read_arrow(GOLD_PUBLICATIONS, root, columns=["ds"], filters=filters)
-    return sorted(set(rows.column("ds").to_pylist()))
+    return sorted(ds for ds, tables in visible_versions(read_log(root)).items() if GOLD_SEGMENT_MEMBERSHIP.name in tables)
 
 
 def known_segment_ids(root: str, app_id: str) -> set[str]:
-    """Every segment id the run catalog has seen for the app."""
-    from jobs.delta_io import read_arrow
+    """Every segment id the visible run catalog has seen for the app."""
     from jobs.tables import GOLD_SEGMENT_RUNS
 
-    rows = read_arrow(GOLD_SEGMENT_RUNS, root, columns=["segment_id"], filters=[("app_id", "=", app_id)])
-    return set(rows.column("segment_id").to_pylist())
+    rows = read_visible(GOLD_SEGMENT_RUNS, root, columns=["segment_id"], filters=[("app_id", "=", app_id)])
+    return {r["segment_id"] for r in rows}
 
 
 def segment_history(root: str, app_id: str, segment_id: str) -> list[dict]:

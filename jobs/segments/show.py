@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jobs.safe_text import terminal_value
 from jobs.segments.model import PREDEFINED_APP
 from jobs.segments.published import SegmentLookupError, segment_runs, unknown_segment_message
 
@@ -84,8 +85,9 @@ def change_counts(rows: Sequence[dict]) -> dict[dt.date, Counter]:
 
 
 def columns_text(header: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] = ()) -> str:
-    """A plain aligned table (columns in ``right`` right-aligned); None prints as ``-``."""
-    cells = [list(header)] + [["-" if v is None else str(v) for v in row] for row in rows]
+    """A plain aligned table (columns in ``right`` right-aligned); None prints as ``-``; control
+    characters of values (ANSI escapes, newlines) are shown escaped (``jobs.safe_text``)."""
+    cells = [list(header)] + [["-" if v is None else terminal_value(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     def line(row: list[str]) -> str:
         return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))).rstrip()
@@ -198,7 +200,7 @@ def load_show(root: str, defs_dir: str, app_id: str, segment_id: str,
         FileNotFoundError: the definitions folder or a table is missing.
     """
     from jobs.delta_io import read_arrow
-    from jobs.segments.published import known_segment_ids
+    from jobs.segments.published import known_segment_ids, read_visible
     from jobs.tables import GOLD_CHECK_RESULTS, GOLD_SEGMENT_CHANGES
 
     definition, defined = find_definition(defs_dir, app_id, segment_id)
@@ -211,7 +213,7 @@ def load_show(root: str, defs_dir: str, app_id: str, segment_id: str,
     span = [("ds", ">=", runs[0]["ds"]), ("ds", "<=", runs[-1]["ds"])] if runs else []
     changes = []
     if runs:
-        changes = read_arrow(GOLD_SEGMENT_CHANGES, root, columns=["ds", "change"], filters=key + span).to_pylist()
+        changes = read_visible(GOLD_SEGMENT_CHANGES, root, columns=["ds", "change"], filters=key + span)
     last_run = every_run[-1] if every_run else None
     checks = []
     if last_run is not None:

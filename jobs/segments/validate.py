@@ -60,10 +60,10 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
         errors.extend(problems)
         if doc is not None:
             documents[relname] = doc
-        if segment is not None:
+            if problems and _identity(doc):
+                broken.add(_identity(doc))
+        if segment is not None:  # a file with errors may still give a salvaged segment (it fails)
             segments.append(segment)
-        elif doc is not None and _identity(doc):
-            broken.add(_identity(doc))
     program = Program(tuple(segments), documents, defs_dir, frozenset(broken))
     for check in PASSES:
         errors.extend(run_pass(check, program))
@@ -72,19 +72,35 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
 
 def _check_document(abspath: str, relname: str, defs_dir: str | None
                     ) -> tuple[Document | None, Segment | None, list[DefinitionError]]:
-    """One file loaded, schema-checked and built: its document, its segment (None if it has errors)
-    and its problems."""
+    """One file loaded, schema-checked and built: its document, its segment (None if it has errors,
+    or what is left of it to check) and its problems."""
     doc, problems = load_document(abspath, relname, defs_dir)
     if doc is None:
         return None, None, problems
     located = {p.path for p in problems}  # e.g. `!!int 12.5`: the schema would only echo it
     invalid = [e for e in schema_errors(doc) if e.path not in located]
     if invalid or problems:
-        return doc, None, problems + invalid
+        # the passes still check what is left of a document with schema errors (the file fails)
+        segment, source_errors = salvaged_segment(doc) if invalid and not problems else (None, [])
+        return doc, segment, problems + invalid + source_errors
     segment, form_errors = build_segment(doc)
     if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
         return doc, None, form_errors
     return doc, segment, []
+
+
+def salvaged_segment(doc: Document) -> tuple[Segment | None, list[DefinitionError]]:
+    """The segment of what is left of a document with schema errors, or None (see ``salvage``),
+    and the problems of its import file (checked while building, like a valid document's)."""
+    from jobs.segments.salvage import salvage
+    from jobs.segments.schema import reported_by_passes, validator
+
+    rest = salvage(doc, validator(), reported_by_passes)
+    if rest is None:
+        return None, []
+    segment, form_errors = build_segment(rest)
+    source_errors = [e for e in form_errors if e.path == "source.csv"]
+    return (None, []) if len(source_errors) < len(form_errors) else (segment, source_errors)
 
 
 def validate(defs_dir: str) -> list[DefinitionError]:

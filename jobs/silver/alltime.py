@@ -7,6 +7,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.silver.events import measure_sum_in_range
 from jobs.tables import AMOUNT
 
 # counter -> the event it counts
@@ -38,7 +39,7 @@ def alltime_increment(daily_events: DataFrame, after: dt.date | None, through: d
     if after is not None:
         in_range &= F.col("event_date") > F.lit(after)
     rows = daily_events.where(in_range & F.col("event").isin(list(ALLTIME_EVENTS))).select(
-        *KEY, "event", "events", F.col("measure_amount_sum").try_cast(AMOUNT).alias("_amount")
+        *KEY, "event", "events", measure_sum_in_range("amount").alias("_amount")
     )
     zero = F.lit(0).cast(AMOUNT)
     aggs = [

@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.catalogs import event_catalog
-from jobs.tables import EVENT_DIMENSIONS, EVENT_MEASURES, SILVER_EVENTS
+from jobs.tables import AMOUNT, EVENT_DIMENSIONS, EVENT_MEASURES, SILVER_EVENTS
 
 LATE_DAYS = 3  # an event may arrive up to 3 days after its own date (bronze quarantines later ones)
 
@@ -27,15 +27,33 @@ def _dimension(name: str) -> Column:
 
 
 def _measure(name: str) -> Column:
-    """The prop as a finite double, only on the events that declare it; null when it is missing,
-    not a number (a numeric string is accepted), infinite, or not whole for an integer measure."""
-    codes = _events_declaring("measures", name)
+    """The prop as a double, only on the events that declare it; null when it is missing, not a
+    number (a numeric string is accepted), outside the catalog's range for that event (NaN and
+    infinities are), or not whole for an integer measure. Bronze quarantines such values since
+    measure ranges exist; this keeps rows accepted before from reaching the labels."""
     value = _prop(name).try_cast("double")
-    finite = ~F.isnan(value) & (F.abs(value) < F.lit(float("inf")))
-    whole = F.lit(True)
-    if any(event_catalog()[c].measures[name].type == "integer" for c in codes):
-        whole = (value % 1) == 0
-    return F.when(F.col("event").isin(codes) & finite & whole, value)
+    column = None
+    for code in _events_declaring("measures", name):
+        measure = event_catalog()[code].measures[name]
+        valid = (F.col("event") == code) & value.between(F.lit(float(measure.minimum)), F.lit(float(measure.maximum)))
+        if measure.type == "integer":
+            valid &= (value % 1) == 0
+        column = F.when(valid, value) if column is None else column.when(valid, value)
+    return column if column is not None else F.lit(None).cast("double")
+
+
+def measure_sum_in_range(name: str) -> Column:
+    """``measure_<name>_sum`` of ``silver.user_daily_events`` as decimal(38,6), null unless valid
+    values can give it (between count x minimum and count x maximum of the event's range): a guard
+    for daily rows built from values accepted before bronze checked measure ranges."""
+    total, count = F.col(f"measure_{name}_sum"), F.col(f"measure_{name}_count")
+    column = None
+    for code in _events_declaring("measures", name):
+        measure = event_catalog()[code].measures[name]
+        low, high = count * F.lit(float(measure.minimum)), count * F.lit(float(measure.maximum))
+        valid = (F.col("event") == code) & total.between(low, high)
+        column = F.when(valid, total) if column is None else column.when(valid, total)
+    return (column if column is not None else F.lit(None)).try_cast(AMOUNT)
 
 
 def clean_events(bronze_events: DataFrame, first: dt.date, last: dt.date) -> DataFrame:
