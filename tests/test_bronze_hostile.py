@@ -213,3 +213,15 @@ def test_an_ingest_runs_table_from_before_the_file_columns_is_upgraded_keeping_i
         'decompressing data: incorrect header check)"}' % PREFIX
     assert (runs[earlier]["lines_read"], runs[earlier]["failed_files"]) == (5, None)
     assert [r.feed for r in recorded_reports(root, earlier, D)] == ["users", "events"]
+
+
+def test_the_one_parse_is_staged_in_a_scratch_folder_that_is_gone_after_the_run(spark, root):
+    leftover = Path(root) / "_scratch" / "ingest" / "events" / f"dt={D}" / "killed-run"
+    leftover.mkdir(parents=True)
+    (leftover / "part-0.parquet").write_bytes(b"junk of a killed run")
+    land(root, "events", D, "a.jsonl", [ev("e-1", D), ev("e-1", D), "not json"])
+
+    report = ingest_events(spark, root, D)
+
+    assert (report.accepted, report.duplicates, report.quarantined) == (1, 1, 1)
+    assert not leftover.parent.exists()

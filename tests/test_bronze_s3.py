@@ -58,8 +58,9 @@ def s3(monkeypatch):
 
 
 @pytest.fixture
-def s3_spark(s3):
-    """A separate embedded engine started with the S3 variables set, and a new session on it."""
+def s3_spark(s3, spark):  # spark: the Connect mode is set up first, as when run in the suite
+    """A separate embedded engine started with the S3 variables set, and a new session on it (run
+    alone, this test needs the shared session first: pyspark enables Connect mode in getOrCreate)."""
     previous = SparkSession.getActiveSession()
     engine = EmbeddedEngine()
     session = SparkSession.builder.remote(engine.url).create()  # getOrCreate would reuse the old server
