@@ -4,11 +4,12 @@
 Once a week (Sunday 03:00 UTC, after the daily run of Saturday has had three hours), with
 delta-rs on every Delta table and its staging twin (`lakehouse maintain` does the same):
 
-- **compaction** of small files per partition (each daily re-run adds files),
+- **compaction** of small files per partition (each daily re-run adds files), except on the
+  tables readers read at the versions gold.publications records (labels, segment outputs),
 - **vacuum** of files removed more than 7 days ago (published tables; 24 h for staging twins),
   so readers mid-read and time travel within 7 days keep working,
 - **staging clean-up**: staged partitions older than 7 days before the newest staged ds,
-- a **checkpoint** and log clean-up (log kept 30 days), and the table properties
+- a **checkpoint** and log clean-up (log kept 30 days; not on the recorded-version tables), and the table properties
   `delta.checkpointInterval`, `delta.logRetentionDuration`, `delta.deletedFileRetentionDuration`.
 
 Compaction and vacuum are commits: run them when no backfill writes (a daily commit that loses the

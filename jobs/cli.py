@@ -33,6 +33,29 @@ def _say(text: object, err: bool = False) -> None:
     out.print(terminal_text(str(text)), highlight=False, markup=False)
 
 
+def _stderr(text: str) -> None:
+    """An error: one ``error: ...`` line per line, on stderr."""
+    _say("\n".join(f"error: {line}" for line in str(text).splitlines() or [str(text)]), err=True)
+
+
+def _parse_date(text: str | dt.date) -> dt.date:
+    """A date option or argument: ``YYYY-MM-DD`` (a usage error, exit 2, otherwise)."""
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise typer.BadParameter(terminal_value(str(error))) from None
+
+
+def _parse_date_or_latest(text: str | dt.date | None) -> dt.date | None:
+    """An optional date: ``YYYY-MM-DD``, or ``latest`` (None: the newest available, as when not given)."""
+    return None if text is None or text == "latest" else _parse_date(text)
+
+
+LATEST_HELP = "YYYY-MM-DD|latest"
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (shape: docs/tools.md).")]
+
 RootOption = Annotated[
     Optional[str],
     typer.Option("--root", help="Lakehouse root: a folder or s3://bucket/prefix [env LAKEHOUSE_ROOT; default ./lakehouse]."),
@@ -82,7 +105,8 @@ def _main(
 def generate(
     users: Annotated[int, typer.Option(min=1, help="Users per app.")] = 2000,
     days: Annotated[int, typer.Option(min=1, help="Days of data, ending at --end.")] = 14,
-    end: Annotated[Optional[str], typer.Option(help="Last date (YYYY-MM-DD) [default: the generator's fixed date].")] = None,
+    end: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                    help="Last date [default: the generator's fixed date].")] = None,
     apps: Annotated[str, typer.Option(help="Comma-separated app ids.")] = "smartlife",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 7,
     faults: Annotated[bool, typer.Option("--faults/--no-faults", help="Inject faults at the default rates.")] = True,
@@ -94,7 +118,7 @@ def generate(
     from jobs.generate import generate as run_generator
 
     settings = _settings(root)
-    kwargs = {} if end is None else {"end": _date(end)}
+    kwargs = {} if end is None else {"end": end}
     config = GeneratorConfig(
         users=users,
         days=days,
@@ -120,8 +144,9 @@ def generate(
 
 @app.command()
 def ingest(
-    ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First arrival date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last arrival date of a range (inclusive).")] = None,
     root: RootOption = None,
 ) -> None:
     """Ingest landing files of one arrival date (or a range) into the bronze Delta tables."""
@@ -129,7 +154,7 @@ def ingest(
     from jobs.engine import spark_session
 
     settings = _settings(root)
-    dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    dates = date_range(ds, to or ds)
     reports = []
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("ingesting", total=len(dates))
@@ -142,8 +167,9 @@ def ingest(
 
 @app.command()
 def run(
-    ds: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last date of a backfill range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last date of a backfill range (inclusive).")] = None,
     defs: DefsOption = None,
     root: RootOption = None,
 ) -> None:
@@ -158,7 +184,7 @@ def run(
 
     settings = _settings(root, defs)
     root_path = settings.lakehouse_root
-    dates = date_range(_date(ds), _date(to) if to else _date(ds))
+    dates = date_range(ds, to or ds)
     failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
@@ -182,7 +208,7 @@ def run(
     if blocked:
         raise _reader_failed(blocked, 1)
     if failed:
-        _say("failed segment runs (the others are published):\n" + "\n".join(failed))
+        _say("failed segment runs (the others are published):\n" + "\n".join(failed), err=True)
         raise typer.Exit(1)
 
 
@@ -195,120 +221,158 @@ def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:
 
 @app.command()
 def reconcile(
-    ds: Annotated[str, typer.Argument(help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last arrival date of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First arrival date (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last arrival date of a range (inclusive).")] = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Print the recorded reconciliation of ingested dates (read / accepted / duplicates / quarantined)."""
+    """Print the recorded reconciliation of ingested dates (read / accepted / duplicates / quarantined).
+
+    Exit status: 0 every run reconciles, 1 nothing recorded or a run does not reconcile, 2 usage.
+    """
     from jobs.bronze.report import format_report, recorded_reports
 
     settings = _settings(root)
-    first = _date(ds)
-    last = _date(to) if to else first
+    first, last = ds, to or ds
     reports = recorded_reports(settings.lakehouse_root, first, last)
     if not reports:
-        _say(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
+        _stderr(f"no ingestion recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    _say(format_report(reports))
     bad = [r for r in reports if not r.reconciles()]
+    if as_json:
+        from jobs.cli_json import FORMAT_VERSION, dumps, fields_of
+
+        print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "reconciles": not bad,
+                     "runs": [{**fields_of(r), "reconciles": r.reconciles()} for r in reports]}))
+    else:
+        _say(format_report(reports))
     if bad:
-        _say(f"{len(bad)} run(s) do not reconcile")
+        _stderr(f"{len(bad)} run(s) do not reconcile")
         raise typer.Exit(1)
 
 
 @app.command()
 def sizes(
-    ds: Annotated[str, typer.Argument(help="First ds (YYYY-MM-DD).")],
-    to: Annotated[Optional[str], typer.Option(help="Last ds of a range (inclusive).")] = None,
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="First ds (YYYY-MM-DD).")],
+    to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
+                                                   help="Last ds of a range (inclusive).")] = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Print each segment's size per day (from the run catalog)."""
+    """Print each segment's size per day (from the run catalog).
+
+    Exit status: 0 printed, 1 no segment run recorded in the range, 2 usage or a missing table.
+    """
     from jobs.segments.sizes import format_sizes, segment_sizes
 
     settings = _settings(root)
-    first = _date(ds)
-    last = _date(to) if to else first
+    first, last = ds, to or ds
     rows = segment_sizes(settings.lakehouse_root, first, last)
     if not rows:
-        _say(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
+        _stderr(f"no segment run recorded for {first}..{last} under {settings.lakehouse_root}")
         raise typer.Exit(1)
-    _say(format_sizes(rows))
+    if as_json:
+        from jobs.cli_json import FORMAT_VERSION, dumps
+
+        print(dumps({"format_version": FORMAT_VERSION, "first": first, "last": last, "runs": rows}))
+    else:
+        _say(format_sizes(rows))
 
 
 @app.command()
-def validate(defs: DefsOption = None) -> None:
-    """Check every segment definition; print every problem with file, line and column.
+def validate(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Definition files or folders to check [default: the --defs folder]. A file is checked with the --defs folder.")] = None,
+    defs: DefsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON (shape: docs/tools.md).")] = False,
+) -> None:
+    """Check segment definitions; print every problem with file, line and column.
 
-    Exit status: 0 all valid, 1 definition errors, 2 the folder cannot be read.
+    Exit status: 0 all valid, 1 definition errors, 2 a file or folder cannot be read.
     """
-    from jobs.segments import exit_code, format_errors
-    from jobs.segments import validate as check
+    from jobs.analyst_cli import run_validate
 
     defs = _settings(defs=defs).segment_defs
-    try:
-        errors = check(defs)
-    except FileNotFoundError as error:
-        _say(f"error: {error}")
-        raise typer.Exit(2) from None
-    if errors:
-        _say(format_errors(errors))
-    else:
-        _say(f"all segment definitions under {defs} are valid")
-    raise typer.Exit(exit_code(errors))
+    raise typer.Exit(run_validate(paths or [defs], defs, as_json))
 
 
 @app.command()
 def preview(
     path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
-    ds: Annotated[Optional[str], typer.Option(help="Label date [default: the latest in the label table].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date [default: latest, the newest in the label table].")] = None,
     defs: DefsOption = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Size a draft segment against the labels without writing any table."""
-    from jobs.engine import spark_session
-    from jobs.segments import preview as run_preview
-    from jobs.segments.preview import format_preview
+    """Size a draft segment against the labels without writing any table: size, funnel, reach, and the
+    change against the published segment it edits.
+
+    Exit status: 0 sized, 1 definition errors (on stderr), 2 usage or a missing table.
+    """
+    from jobs.analyst_cli import run_preview
 
     settings = _settings(root, defs)
-    with spark_session(settings) as spark:
-        result = run_preview(spark, settings.lakehouse_root, path, settings.segment_defs, _date(ds) if ds else None)
-    _say(format_preview(result))
-    raise typer.Exit(1 if result.errors else 0)
+    raise typer.Exit(run_preview(settings, path, settings.segment_defs, ds, as_json))
+
+
+@app.command()
+def plan(
+    defs: DefsOption = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date to plan on [default: latest, the newest in the label table].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (shape: docs/tools.md).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Show what publishing the definitions folder would change against the last published runs; writes nothing.
+
+    Exit status: 0 nothing broken, 1 a broken definition, 2 usage (or a missing table or folder).
+    """
+    from jobs.analyst_cli import run_plan
+
+    settings = _settings(root, defs)
+    raise typer.Exit(run_plan(settings, settings.segment_defs, ds, as_json))
+
+
+@app.command("test")
+def test_segments(
+    path: Annotated[Optional[str], typer.Argument(
+        help="A test file, or a folder searched for tests/*.yaml [default: the --defs folder].")] = None,
+    defs: DefsOption = None,
+    warn_empty: Annotated[bool, typer.Option("--warn-empty", help="Also flag definitions that select nobody on the latest labels of --root.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Run segment tests: golden users through the real pipeline in a throwaway lakehouse, checked against expectations.
+
+    Exit status: 0 every test passed, 1 a test failed, 2 usage (no such path or definitions folder).
+    """
+    from jobs.analyst_cli import run_segment_tests
+
+    settings = _settings(root, defs)
+    raise typer.Exit(run_segment_tests(settings, path or settings.segment_defs, settings.segment_defs, warn_empty))
 
 
 @app.command()
 def explain(
-    segment: Annotated[str, typer.Argument(help="The segment id.")],
+    segment: Annotated[str, typer.Argument(help="The segment id, or a draft definition file (*.yaml) not yet published.")],
     uid: Annotated[str, typer.Argument(help="The user id.")],
-    ds: Annotated[Optional[str], typer.Option(help="Date [default: the segment's latest published ds].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(
+        parser=_parse_date_or_latest, metavar=LATEST_HELP,
+        help="Date [default: latest: the segment's latest published ds; for a draft the newest labels].")] = None,
     app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
     defs: DefsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (shape: docs/tools.md).")] = False,
     root: RootOption = None,
 ) -> None:
-    """Say why a user is or is not a member of a segment: each group, condition and observed value.
+    """Say why a user is or is not a member of a segment (or of a draft file): each group, condition and value.
 
     Exit status: 0 member or not, 1 definition errors, 2 unknown segment or uid.
     """
-    from jobs.engine import spark_session
-    from jobs.segments.errors import DefinitionErrors, format_errors
-    from jobs.segments.explain import ExplainError, published_run_of, resolve_segment
-    from jobs.segments.explain import explain as run_explain
-    from jobs.segments.explain_format import format_explanation
+    from jobs.analyst_cli import run_explain
 
     settings = _settings(root, defs)
-    day = _date(ds) if ds else None
-    try:
-        resolve_segment(settings.segment_defs, app_id, segment)  # an unknown segment fails before the engine starts
-        day = published_run_of(settings.lakehouse_root, app_id, segment, day)["ds"]  # before the engine starts
-        with spark_session(settings) as spark:
-            result = run_explain(spark, settings.lakehouse_root, segment, uid, settings.segment_defs, app_id, day)
-    except ExplainError as error:
-        _say(err=True, text=f"error: {error}")
-        raise typer.Exit(2) from None
-    except DefinitionErrors as errors:
-        _say(format_errors(errors.errors))
-        raise typer.Exit(1) from None
-    _say(format_explanation(result))
+    raise typer.Exit(run_explain(settings, segment, uid, ds, app_id, settings.segment_defs, as_json))
 
 
 def _reader_failed(error: Exception, code: int) -> typer.Exit:
@@ -325,9 +389,12 @@ AppOption = Annotated[str, typer.Option("--app", help="The app the segment belon
 def show(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
     app_id: AppOption = "smartlife",
-    first: Annotated[Optional[str], typer.Option("--from", help="First ds of the size history [default: the first run].")] = None,
-    last: Annotated[Optional[str], typer.Option("--to", help="Last ds of the size history [default: the last run].")] = None,
+    first: Annotated[Optional[dt.date], typer.Option("--from", parser=_parse_date, metavar="YYYY-MM-DD",
+                                                      help="First ds of the size history [default: the first run].")] = None,
+    last: Annotated[Optional[dt.date], typer.Option("--to", parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                     help="Last ds of the size history [default: latest, the last run].")] = None,
     defs: DefsOption = None,
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
     """Show a segment's definition as written, its size and changes per day and its last run with its checks.
@@ -339,21 +406,27 @@ def show(
 
     settings = _settings(root, defs)
     try:
-        shown = load_show(settings.lakehouse_root, settings.segment_defs, app_id, segment, _date(first) if first else None,
-                          _date(last) if last else None)
+        shown = load_show(settings.lakehouse_root, settings.segment_defs, app_id, segment, first, last)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
-    _say(format_show(shown))
+    if as_json:
+        from jobs.cli_json import dumps, show_json
+
+        print(dumps(show_json(shown)))
+    else:
+        _say(format_show(shown))
 
 
 @app.command()
 def members(
     segment: Annotated[str, typer.Argument(help="The segment id.")],
-    ds: Annotated[Optional[str], typer.Option(help="A published ds [default: the segment's latest published ds].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=_parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="A published ds [default: latest, the segment's latest published ds].")] = None,
     page: Annotated[int, typer.Option(min=1, help="Page number (1-based).")] = 1,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Members per page.")] = 50,
     show_email: Annotated[bool, typer.Option("--show-email", help="Print emails of imported members unmasked.")] = False,
     app_id: AppOption = "smartlife",
+    as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
     """List a segment's members on a published ds, one page at a time, ordered by uid.
@@ -365,20 +438,26 @@ def members(
 
     settings = _settings(root)
     try:
-        result = member_page(settings.lakehouse_root, app_id, segment, _date(ds) if ds else None, page, page_size)
+        result = member_page(settings.lakehouse_root, app_id, segment, ds, page, page_size)
     except SegmentLookupError as error:
         raise _reader_failed(error, 2) from None
     except NotPublishedError as error:
         raise _reader_failed(error, 1) from None
-    _say(format_page(result, show_email))
+    if as_json:
+        from jobs.cli_json import dumps, members_json
+
+        print(dumps(members_json(result, show_email)))
+    else:
+        _say(format_page(result, show_email))
 
 
 @app.command()
 def export(
     segments: Annotated[list[str], typer.Argument(help="One or more segment ids: one CSV each.")],
     labels: Annotated[str, typer.Option(help="Label columns, comma-separated, e.g. country_en,platform.")],
-    ds: Annotated[Optional[str], typer.Option(
-        help="The published ds to export [default: the latest ds published for every segment given].")] = None,
+    ds: Annotated[Optional[dt.date], typer.Option(
+        parser=_parse_date_or_latest, metavar=LATEST_HELP,
+        help="The published ds to export [default: latest, the latest ds published for every segment given].")] = None,
     out: Annotated[Optional[str], typer.Option(help="The zip to write [default: <segment>-<ds>.zip, or segments-<ds>.zip].")] = None,
     app_id: AppOption = "smartlife",
     root: RootOption = None,
@@ -393,7 +472,7 @@ def export(
 
     settings = _settings(root)
     try:
-        target, content = export_segments(settings.lakehouse_root, app_id, segments, _date(ds) if ds else None,
+        target, content = export_segments(settings.lakehouse_root, app_id, segments, ds,
                                           labels.split(","), out)
     except (SegmentLookupError, OutputPathError) as error:
         raise _reader_failed(error, 2) from None
@@ -453,7 +532,7 @@ def list_segments(
 
 @app.command()
 def report(
-    ds: Annotated[str, typer.Argument(help="The ds to report (YYYY-MM-DD).")],
+    ds: Annotated[dt.date, typer.Argument(parser=_parse_date, help="The ds to report (YYYY-MM-DD).")],
     days: Annotated[int, typer.Option(min=1, help="Days of size history shown, ending at ds.")] = 30,
     out: Annotated[Optional[str], typer.Option(
         help="Folder to write index.html and plotly.min.js into [default: <root>/reports/segments/<ds>].")] = None,
@@ -467,9 +546,9 @@ def report(
 
     settings = _settings(root)
     try:
-        page = build_report(settings.lakehouse_root, _date(ds), days=days, out=out)
+        page = build_report(settings.lakehouse_root, ds, days=days, out=out)
     except LookupError as error:
-        _say(f"error: {error}")
+        _stderr(str(error))
         raise typer.Exit(1) from None
     _say(f"wrote {page}")
 
@@ -495,13 +574,6 @@ def doctor(defs: DefsOption = None, root: RootOption = None) -> None:
         _say(f"{len(problems)} problem(s): {', '.join(f.check for f in problems)}", err=True)
         raise typer.Exit(1)
     _say("all checks passed")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return parse_date(text)
-    except ValueError as error:
-        raise typer.BadParameter(terminal_value(str(error))) from None
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ The embedded engine supports neither ``OPTIMIZE`` nor ``VACUUM`` (ENGINEERING.md
 both on the tables it writes. Every table of the registry is visited, published and staging twin.
 Published tables keep removed files for ``retention_hours`` (default 7 days = their
 ``delta.deletedFileRetentionDuration``): a reader in the middle of a read, and time travel to any
-version of the last 7 days, still find their files. docs/maintenance.md says why each number.
+version of the last 7 days, still find their files. Tables that readers read at the versions
+gold.publications records (labels, segment outputs) are not compacted and keep their whole log. docs/maintenance.md says why each number.
 """
 
 from __future__ import annotations
@@ -90,8 +91,14 @@ def drop_old_staging(delta: DeltaTable, date_column: str, keep_days: int) -> int
 
 
 def maintain_table(table: Table, location: str, *, staging: bool, retention_hours: float,
-                   staging_keep_days: int = STAGING_KEEP_DAYS) -> Maintained | None:
-    """Maintains one Delta table; ``None`` if it does not exist (never written yet)."""
+                   staging_keep_days: int = STAGING_KEEP_DAYS, pinned: bool = False) -> Maintained | None:
+    """Maintains one Delta table; ``None`` if it does not exist (never written yet).
+
+    Args:
+        pinned: readers read this table at the versions gold.publications records (the reader
+            contract): it is vacuumed and checkpointed but neither compacted (which would remove
+            the files of those versions) nor cut in its log (which would make them unloadable).
+    """
     from jobs.publish import date_column
 
     options = storage_options(location)
@@ -103,10 +110,11 @@ def maintain_table(table: Table, location: str, *, staging: bool, retention_hour
     removed = 0
     if staging:
         removed = drop_old_staging(delta, date_column(table), staging_keep_days)
-    metrics = delta.optimize.compact()
+    metrics = {} if pinned else delta.optimize.compact()
     vacuumed = delta.vacuum(retention_hours=int(retention_hours), enforce_retention_duration=False, dry_run=False)
     delta.create_checkpoint()
-    delta.cleanup_metadata()
+    if not pinned:
+        delta.cleanup_metadata()
     files_after, bytes_after = folder_size(location)
     return Maintained(table.name + (" (staging)" if staging else ""), location, files_before, bytes_before,
                       files_after, bytes_after, int(metrics.get("numFilesRemoved", 0)), len(vacuumed), removed)
@@ -135,7 +143,9 @@ def maintain(root: str, *, retention_hours: float = RETENTION_HOURS,
         staging_keep_days: staged partitions kept before the newest staged date.
     """
     from jobs.publish import staging_root
+    from jobs.visibility import read_log
 
+    pinned = {r.table_name for r in read_log(root)}
     done = []
     for table in every_table():
         visits = [(table.location(root), False, retention_hours)]
@@ -143,7 +153,8 @@ def maintain(root: str, *, retention_hours: float = RETENTION_HOURS,
             visits.append((table.location(staging_root(root)), True, staging_retention_hours))
         for location, staging, hours in visits:
             result = maintain_table(table, location, staging=staging, retention_hours=hours,
-                                    staging_keep_days=staging_keep_days)
+                                    staging_keep_days=staging_keep_days,
+                                    pinned=not staging and table.name in pinned)
             if result is not None:
                 log.info("maintained %s", result.line())
                 done.append(result)

@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from deltalake import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.delta_io import replace_partition
+from jobs.delta_io import CommitConflict, replace_partition
 from jobs.quality import CheckResult, check_partition, load_bounds, load_suites, record_checks, write_report
 from jobs.quality.render import plural
 from jobs.storage import storage_options
@@ -46,10 +43,7 @@ from jobs.visibility import recover as recover_log
 log = logging.getLogger(__name__)
 
 STAGING = "_staging"
-CONFLICT = "Failed to commit transaction"  # what the embedded engine raises for a lost commit race
-COMMIT_ATTEMPTS = 6
-
-R = TypeVar("R")
+__all__ = ["CommitConflict"]  # re-exported: callers catch it from here (defined in jobs.delta_io)
 
 
 class PublicationBlocked(RuntimeError):
@@ -66,10 +60,6 @@ class PublicationBlocked(RuntimeError):
         self.ds = ds
         self.failures = tuple(failures)
         self.report_path = report_path
-
-
-class CommitConflict(RuntimeError):
-    """Other runs kept winning the commit to the same table; nothing was half-written."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +172,7 @@ def stage(df: DataFrame, table: Table, root: str, ds: dt.date) -> Staged:
         CommitConflict: if concurrent runs kept winning the commit.
     """
     partition = {date_column(table): ds}
-    _commit(lambda: replace_partition(df, table, staging_root(root), partition), f"stage {table.name} {ds}")
+    replace_partition(df, table, staging_root(root), partition)  # retried by jobs.delta_io.commit
     staged = Staged(table, ds, _version(table.location(staging_root(root))))
     log.info("staged %s %s at staging version %d", table.name, ds, staged.version)
     return staged
@@ -436,25 +426,10 @@ def _audit(spark, staged: Staged, root: str, run_id: str, context, suites, bound
 def _publish(spark: SparkSession, staged: Staged, root: str) -> int:
     rows = _read_staged(spark, staged, root)
     partition = {date_column(staged.table): staged.ds}
-    _commit(lambda: replace_partition(rows, staged.table, root, partition), f"publish {staged.table.name} {staged.ds}")
+    replace_partition(rows, staged.table, root, partition)  # retried by jobs.delta_io.commit
     version = _version(staged.table.location(root))
     log.info("published %s %s from staging version %d (table version %d)", staged.table.name, staged.ds,
              staged.version, version)
     return version
 
 
-def _commit(action: Callable[[], R], what: str) -> R:
-    """Runs a Delta commit, retrying when a concurrent commit won the race (the engine does not)."""
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        try:
-            return action()
-        except Exception as exc:
-            if CONFLICT not in str(exc):
-                raise
-            if attempt == COMMIT_ATTEMPTS:
-                raise CommitConflict(
-                    f"{what}: a concurrent run won the commit {COMMIT_ATTEMPTS} times; nothing was changed by this run"
-                ) from exc
-            log.warning("%s: a concurrent commit won; retrying (%d/%d)", what, attempt, COMMIT_ATTEMPTS)
-            time.sleep(random.uniform(0.05, 0.3) * attempt)
-    raise AssertionError("unreachable")

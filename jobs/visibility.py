@@ -118,13 +118,11 @@ def read_log(root: str, ds: dt.date | None = None) -> list[LogRow]:
 
 def append_log(spark, root: str, rows: Sequence[LogRow]) -> None:
     """Appends rows to gold.publications in one commit (a blind append: concurrent runs never conflict)."""
-    from jobs.delta_io import conform
+    from jobs.delta_io import append_rows  # retried after a commit conflict only (jobs.delta_io.commit)
 
     if not rows:
         return
-    df = conform(spark.createDataFrame([r.as_tuple() for r in rows], GOLD_PUBLICATIONS.schema), GOLD_PUBLICATIONS)
-    df.write.format("delta").mode("append").partitionBy(*GOLD_PUBLICATIONS.partition_by).save(
-        GOLD_PUBLICATIONS.location(root))
+    append_rows(spark.createDataFrame([r.as_tuple() for r in rows], GOLD_PUBLICATIONS.schema), GOLD_PUBLICATIONS, root)
 
 
 def recover(spark, root: str, republish) -> list[str]:

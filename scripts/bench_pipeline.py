@@ -238,7 +238,7 @@ def _generate(work: pathlib.Path, args: argparse.Namespace) -> dict:
             "seconds": round(time.perf_counter() - t, 1)}
 
 
-def compare(report: dict, generated: dict, args: argparse.Namespace) -> dict:
+def compare(report: dict, generated: dict) -> dict:
     """Ratios project/DuckDB per phase, and ingestion throughput in lines per second."""
     rows = {}
     lines_last = report.get("lines_last_day")
@@ -254,6 +254,18 @@ def compare(report: dict, generated: dict, args: argparse.Namespace) -> dict:
                 rows[name]["project_lines_per_s"] = round(lines / rows[name]["project_s"])
                 rows[name]["duckdb_lines_per_s"] = round(lines / rows[name]["duckdb_s"])
     return rows
+
+
+def markdown_table(report: dict) -> str:
+    """The side-by-side figures as a Markdown table (for docs/benchmarks.md)."""
+    lines = ["| phase | project | DuckDB | ratio | project peak | DuckDB peak |", "|---|---:|---:|---:|---:|---:|"]
+    for name, row in report["side_by_side"].items():
+        rate = (f" ({row['project_lines_per_s']:,} / {row['duckdb_lines_per_s']:,} lines/s)"
+                if "project_lines_per_s" in row else "")
+        lines.append(f"| {name}{rate} | {row['project_s']:.1f} s | {row['duckdb_s']:.1f} s | {row['ratio']}× | "
+                     f"{row['project_peak_mib']:,} MiB | {row['duckdb_peak_mib']:,} MiB |")
+    return "\n".join(lines)
+
 
 
 def main() -> int:
@@ -293,11 +305,12 @@ def main() -> int:
             for name in ("ingest_range", "ingest_day", "daily", "segments_pre", *(f"segments_{n}" for n in SEGMENT_SIZES)):
                 report["duckdb"][name] = _run("duckdb", name, work, args)
         report["load_average_end"] = os.getloadavg()
-        report["side_by_side"] = compare(report, generated, args)
+        report["side_by_side"] = compare(report, generated)
         if not args.only:
             report["same_answer"] = check_all(work, _dates(args))
         text = json.dumps(report, indent=2, default=str)
         print(text)
+        print(markdown_table(report), file=sys.stderr)
         if args.json:
             pathlib.Path(args.json).write_text(text)
     finally:

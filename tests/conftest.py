@@ -78,3 +78,47 @@ def sample_lake(spark, tmp_path_factory):
         build_labels(spark, root, day)
         evaluate_segments(spark, root, day, "segment_defs")
     return root
+
+
+# --- the Spark cluster (scripts/spark-cluster.sh): engine-parity tests -------------------------
+
+CLUSTER_URL = os.environ.get("LAKEHOUSE_CLUSTER_URL", "sc://127.0.0.1:15002")
+
+
+def cluster_url() -> str:
+    """The running cluster's Spark Connect URL; skips the test when it is not running (fails
+    under ``CI=true``, where ``.ci/run`` starts it: parity tests must never silently skip there)."""
+    import socket
+    from urllib.parse import urlparse
+
+    address = urlparse(CLUSTER_URL.replace("sc://", "http://", 1))
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        up = probe.connect_ex((address.hostname, address.port or 15002)) == 0
+    if not up:
+        message = f"no Spark cluster at {CLUSTER_URL}: start it with `bash scripts/spark-cluster.sh start`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CLUSTER_URL
+
+
+@pytest.fixture(scope="session")
+def cluster_spark(spark):
+    """A Spark Connect session on the cluster (Spark 4.1 + delta-spark), shared by every test.
+
+    Depends on ``spark`` so the embedded session is created first and stays the default one."""
+    from pyspark.sql.connect.session import SparkSession
+
+    url = cluster_url()
+    session = connect(url)
+    SparkSession._set_default_and_active_session(spark)  # tests that do not ask for the cluster keep Sail
+    yield session
+    session.stop()
+    SparkSession._set_default_and_active_session(spark)
+
+
+@pytest.fixture(params=["embedded", pytest.param("cluster", marks=pytest.mark.cluster)])
+def engine_spark(request):
+    """The same test on each engine: the embedded Sail session, then the cluster's."""
+    return request.getfixturevalue("spark" if request.param == "embedded" else "cluster_spark")

@@ -12,7 +12,6 @@ from pyspark.sql.connect.session import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.bronze import ingest_events, ingest_users
-from jobs.bronze.retry import with_commit_retry
 from jobs.delta_io import SchemaMismatchError, replace_partition
 from jobs.engine import EmbeddedEngine
 from jobs.tables import BRONZE_EVENTS, INGEST_RUNS
@@ -51,30 +50,6 @@ def test_type_mismatch_fails_with_a_clear_error_and_leaves_the_table_unchanged(s
     assert str(raised.value) == message
     table = DeltaTable(BRONZE_EVENTS.location(root))
     assert (table.version(), table.to_pyarrow_table().to_pylist()) == events_table
-
-
-def test_a_lost_commit_race_is_retried_and_other_errors_are_not():
-    calls = []
-
-    def flaky(value):
-        calls.append(value)
-        if len(calls) < 3:
-            raise RuntimeError("Failed to commit transaction: 0")
-        return value
-
-    assert with_commit_retry(flaky, "ok", base_delay=0.001) == "ok" and len(calls) == 3
-    with pytest.raises(RuntimeError, match="Failed to commit transaction"):
-        with_commit_retry(_always_conflict, base_delay=0.001)
-    with pytest.raises(ValueError, match="boom"):
-        with_commit_retry(_boom, base_delay=0.001)
-
-
-def _always_conflict():
-    raise RuntimeError("Failed to commit transaction: 0")
-
-
-def _boom():
-    raise ValueError("boom")
 
 
 def test_users_and_events_of_one_date_ingested_in_parallel_both_land_in_ingest_runs(spark, root):

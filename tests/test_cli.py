@@ -103,5 +103,6 @@ def test_run_a_range_again_then_sizes_and_preview(sample_lake, tmp_path):
     gateway = [r for r in rows if r["has_gateway"]]
     consenting = sum(1 for r in gateway if r["accept_marketing"])
     assert 0 < consenting < len(gateway)  # the sample has both: the consent count is not trivially 0
-    assert preview.stdout.strip() == (f"smartlife/draft on 2026-06-30: {consenting} members "
-                                      f"({len(gateway) - consenting} removed by the marketing consent rule)")
+    assert preview.stdout.splitlines()[0] == (f"smartlife/draft on 2026-06-30: {consenting} members "
+                                              f"({len(gateway) - consenting} removed by the marketing consent rule)")
+    assert preview.stdout.splitlines()[1] == f"  funnel: {len(rows)} users of smartlife on 2026-06-30"

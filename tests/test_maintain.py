@@ -30,6 +30,13 @@ def test_old_staged_dates_are_dropped_relative_to_the_newest(tmp_path):
     assert drop_old_staging(DeltaTable(str(tmp_path)), "ds", keep_days=4) == 0
 
 
+def _data_files(location: str) -> tuple[int, int]:
+    """(files, bytes) of the Parquet files under a table's folder, the log left out (maintenance
+    adds commits and a checkpoint to it)."""
+    files = [p for p in Path(location).rglob("*.parquet") if "_delta_log" not in p.parts]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
 def _fingerprints(root: str) -> dict:
     """(table, ds) -> sha256 of the partition's rows, for every published table and date."""
     prints = {}
@@ -45,6 +52,20 @@ def _fingerprints(root: str) -> dict:
     return prints
 
 
+def _as_readers_read(root: str) -> dict:
+    """(table, ds) -> rows, each ds read at the version its visibility commit recorded (the reader
+    contract's recipe, docs/reader-contract.md)."""
+    from jobs.visibility import read_log, visible_versions
+
+    seen = {}
+    for ds, tables in visible_versions(read_log(root)).items():
+        for name, version in tables.items():
+            table = DeltaTable(f"{root}/{name.replace('.', '/')}", version=version)
+            rows = table.to_pyarrow_table(filters=[("ds", "=", ds)]).to_pylist()
+            seen[name, ds] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    return seen
+
+
 def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_lake, tmp_path):
     from jobs.labels import build_labels
     from jobs.segments import evaluate_segments
@@ -55,7 +76,10 @@ def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_l
         build_labels(spark, root, DS)
         evaluate_segments(spark, root, DS, "segment_defs")
     before = _fingerprints(root)
+    contract = _as_readers_read(root)
+    assert len({ds for _, ds in contract}) == 4, sorted(contract)
     sizes = {t.name: folder_size(t.location(root)) for t in every_table() if DeltaTable.is_deltatable(t.location(root))}
+    files = {name: _data_files(f"{root}/{name.replace('.', '/')}") for name in sizes}
     twins = sum(DeltaTable.is_deltatable(t.location(f"{root}/_staging")) for t in every_table())
 
     done = subprocess.run([LAKEHOUSE, "maintain", "--retention-hours", "0", "--staging-retention-hours", "0",
@@ -64,10 +88,11 @@ def test_maintain_keeps_every_published_ds_and_shrinks_the_files(spark, sample_l
     assert done.stdout.splitlines()[-1].startswith(f"maintained {len(sizes) + twins} tables under {root}: "), done.stdout
 
     assert _fingerprints(root) == before
-    after = {t.name: folder_size(t.location(root)) for t in every_table() if t.name in sizes}
+    assert _as_readers_read(root) == contract  # every published ds, at its recorded version
     for name in ("gold.user_labels", "gold.segment_membership", "gold.segment_runs"):
-        assert after[name][0] < sizes[name][0] and after[name][1] < sizes[name][1], (name, sizes[name], after[name])
-    assert sum(b for _, b in after.values()) < sum(b for _, b in sizes.values())
+        now = _data_files(f"{root}/{name.replace('.', '/')}")
+        assert now[0] < files[name][0] and now[1] < files[name][1], (name, files[name], now)
+    assert sum(_data_files(f"{root}/{n.replace('.', '/')}")[1] for n in sizes) < sum(b for _, b in files.values())
     for name in sizes:
         config = DeltaTable(f"{root}/{name.replace('.', '/')}").metadata().configuration
         assert {k: config.get(k) for k in TABLE_PROPERTIES} == TABLE_PROPERTIES, name

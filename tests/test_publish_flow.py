@@ -24,15 +24,25 @@ from jobs.tables import (
 LABELS_PER_DAY, MEMBERS_PER_DAY = 131, 65
 
 
-@pytest.fixture
-def lakehouse(spark, root):
-    """D1 published (written straight to the published tables: a day published before these tests);
-    the snapshots of D1 and D2 ingested."""
+def _published_d1(spark, root):
     write_snapshot(spark, root, D1)
     write_snapshot(spark, root, D2)
     for table, frame in day(spark, D1):
         replace_partition(frame, table, root, {"ds": D1})
     return root
+
+
+@pytest.fixture
+def lakehouse(spark, root):
+    """D1 published (written straight to the published tables: a day published before these tests);
+    the snapshots of D1 and D2 ingested."""
+    return _published_d1(spark, root)
+
+
+@pytest.fixture
+def engine_lakehouse(engine_spark, root):
+    """``lakehouse`` written by each engine in turn (crash and concurrency hold on both)."""
+    return _published_d1(engine_spark, root)
 
 
 def assert_readers_see(spark, root, counts):
@@ -99,7 +109,9 @@ class Killed(BaseException):
     """Stands for the process being killed: no ``except Exception`` in the code under test catches it."""
 
 
-def test_crash_between_stage_and_publish_then_recovery(spark, lakehouse, monkeypatch):
+def test_crash_between_stage_and_publish_then_recovery(engine_spark, engine_lakehouse, monkeypatch):
+    spark, lakehouse = engine_spark, engine_lakehouse
+
     def crash(*args, **kwargs):
         raise Killed()
 
@@ -116,7 +128,9 @@ def test_crash_between_stage_and_publish_then_recovery(spark, lakehouse, monkeyp
     assert_readers_see(spark, lakehouse, {D1: LABELS_PER_DAY, D2: LABELS_PER_DAY})
 
 
-def test_crash_between_two_table_commits_then_recovery(spark, lakehouse, monkeypatch):
+def test_crash_between_two_table_commits_then_recovery(engine_spark, engine_lakehouse, monkeypatch):
+    spark, lakehouse = engine_spark, engine_lakehouse
+
     real = publish_module._publish
     calls = []
 
@@ -137,7 +151,9 @@ def test_crash_between_two_table_commits_then_recovery(spark, lakehouse, monkeyp
     assert_readers_see(spark, lakehouse, {D1: LABELS_PER_DAY, D2: LABELS_PER_DAY})
 
 
-def test_two_runs_of_one_ds_at_once(spark, lakehouse):
+def test_two_runs_of_one_ds_at_once(engine_spark, engine_lakehouse):
+    spark, lakehouse = engine_spark, engine_lakehouse
+
     outcomes = {}
 
     def run(run_id):

@@ -127,7 +127,7 @@ def test_report_page_draws_its_charts_without_console_errors(sample_lake, tmp_pa
     with Browser() as browser:
         run = browser.open(Path(page).as_uri(), ready=f"{CHARTS}.length >= 3 && "
                            f"Array.from({CHARTS}).every(g => g.querySelector('svg.main-svg'))",
-                           evaluate=PAGE_CHECKS, screenshot=screenshot)
+                           evaluate=PAGE_CHECKS, screenshot=screenshot, timeout=120)
     print(f"screenshot: {screenshot}")
     assert run.errors == []
     assert run.ready
@@ -193,7 +193,8 @@ def test_a_copied_lakehouse_renders_with_its_own_relative_links(sample_lake, tmp
     assert str(original) not in page.read_text()
     with Browser() as browser:
         run = browser.open(page.as_uri(), ready=f"{CHARTS}.length >= 3 && "
-                           f"Array.from({CHARTS}).every(g => g.querySelector('svg.main-svg'))", evaluate=PAGE_CHECKS)
+                           f"Array.from({CHARTS}).every(g => g.querySelector('svg.main-svg'))", evaluate=PAGE_CHECKS,
+                           timeout=120)  # a 5 MB script on 2 busy cores
     assert run.errors == [] and run.ready
     assert run.values["drawn"] == 3
     links = run.values["quality_links"]

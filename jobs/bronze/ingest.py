@@ -16,13 +16,12 @@ from jobs.bronze.events import LATE_DAYS, TsWindow, parse_event, prop_rules
 from jobs.bronze.landing import LandingFolder, landing_folder
 from jobs.bronze.read import FILE_FAILURE, ParseLine, parse_landing
 from jobs.bronze.report import FAILED, READ, SKIPPED, FileOutcome, IngestReport, canonical_json
-from jobs.bronze.retry import with_commit_retry
 from jobs.bronze.shape import accepted_rows, quarantined_rows
 from jobs.bronze.staging import staged
 from jobs.bronze.upgrade import add_missing_columns
 from jobs.bronze.users import parse_user
 from jobs.catalogs import event_catalog
-from jobs.delta_io import ensure_table, read_table, replace_partition
+from jobs.delta_io import commit, ensure_table, read_table, replace_partition
 from jobs.tables import (
     BRONZE_EVENTS,
     BRONZE_EVENTS_QUARANTINE,
@@ -95,15 +94,15 @@ def _ingest(spark: SparkSession, root: str, arrival: datetime.date, feed: Feed, 
         expected = tally(feed.name, arrival, folder, outcome_counts(lines).collect())
         # write: each table's own dt partition, replaced atomically
         partition = {"dt": arrival}
-        with_commit_retry(replace_partition, accepted_rows(lines, feed.table, arrival), feed.table, root, partition)
-        with_commit_retry(replace_partition, quarantined_rows(lines, arrival), feed.quarantine, root, partition)
+        replace_partition(accepted_rows(lines, feed.table, arrival), feed.table, root, partition)
+        replace_partition(quarantined_rows(lines, arrival), feed.quarantine, root, partition)
     # check: the report is what the tables now hold, and it must be what the run computed
     report = _read_back(spark, root, feed, arrival, expected)
     run = {"feed": feed.name, "dt": arrival}
     finished = datetime.datetime.now(datetime.timezone.utc)
-    with_commit_retry(replace_partition, _file_rows(spark, report, finished), INGEST_FILES, root, run)
-    with_commit_retry(add_missing_columns, spark, INGEST_RUNS, root)
-    with_commit_retry(replace_partition, _run_row(spark, report, finished), INGEST_RUNS, root, run)
+    replace_partition(_file_rows(spark, report, finished), INGEST_FILES, root, run)
+    commit(lambda: add_missing_columns(spark, INGEST_RUNS, root), "add missing columns to bronze.ingest_runs")
+    replace_partition(_run_row(spark, report, finished), INGEST_RUNS, root, run)
     _warn_if_later_dates_hold_keys(spark, root, feed, arrival)
     for name, why in report.failed_files.items():
         log.warning("%s %s: failed file %s (%s); its lines before the failure are ingested", feed.name, arrival, name, why)

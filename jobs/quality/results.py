@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
-from jobs.delta_io import conform
+from jobs.delta_io import append_rows
 from jobs.quality.render import value_text
 from jobs.quality.suites import BLOCKING
 from jobs.tables import GOLD_CHECK_RESULTS
@@ -66,10 +66,7 @@ def record_checks(spark: SparkSession, root: str, results: Sequence[CheckResult]
         )
         for r in results
     ]
-    df = conform(spark.createDataFrame(rows, GOLD_CHECK_RESULTS.schema), GOLD_CHECK_RESULTS)
-    df.write.format("delta").mode("append").partitionBy(*GOLD_CHECK_RESULTS.partition_by).save(
-        GOLD_CHECK_RESULTS.location(root)
-    )
+    append_rows(spark.createDataFrame(rows, GOLD_CHECK_RESULTS.schema), GOLD_CHECK_RESULTS, root)
 
 
 def _scope_value(scope: Scope, name: str) -> str | None:

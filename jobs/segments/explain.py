@@ -101,11 +101,31 @@ def explain(spark: SparkSession, root: str, segment_id: str, uid: str, defs_dir:
 def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[str], defs_dir: str,
                   app_id: str = "smartlife", ds: dt.date | None = None) -> dict[str, Explanation]:
     """Explanations for several users of one app in one query (see :func:`explain`)."""
-    from jobs.segments.job import run_imports
-
     program, target, needed = resolve_segment(defs_dir, app_id, segment_id)
     run = published_run_of(root, app_id, segment_id, ds)
     ds = run["ds"]
+    explained = explain_evaluated(spark, root, program, target, needed, uids, app_id, ds)
+    kept_from = run["evaluated_ds"] if run["evaluated_ds"] != ds else None
+    changed = run["definition_hash"] != target.definition_hash
+    if kept_from is None and not changed:
+        return explained
+    # The published verdict is not today's evaluation of today's definition: say what was published.
+    published = published_members(root, app_id, segment_id, ds)
+    return {u: replace(e, member=u in published and not e.deleted, kept_from=kept_from, definition_changed=changed)
+            for u, e in explained.items()}
+
+
+def explain_evaluated(spark: SparkSession, root: str, program: Program, target: Segment, needed: list[Segment],
+                      uids: list[str], app_id: str, ds: dt.date) -> dict[str, Explanation]:
+    """The evaluator's verdict on ds for ``target`` (with the segments it ``needed``), node by node, per uid.
+
+    Also explains drafts: ``program`` may hold a definition that was never published.
+
+    Raises:
+        ExplainError: a uid without a label row on ds that is not deleted; an import list that cannot be read.
+    """
+    from jobs.segments.job import run_imports
+
     wanted = [F.lit(u) for u in uids]
     labels = read_table(spark, GOLD_USER_LABELS, root).where(
         (F.col("ds") == F.lit(ds)) & (F.col("app_id") == F.lit(app_id)) & F.col("uid").isin(wanted))
@@ -150,16 +170,8 @@ def explain_users(spark: SparkSession, root: str, segment_id: str, uids: list[st
         return Explanation(app_id, seg, ds, row["uid"], bool(row[columns[seg.key]]), rule,
                            row["accept_marketing"], listed)
 
-    explained = {u: Explanation(app_id, target, ds, u, False, deleted=True) if u in deleted else build(target, rows[u])
-                 for u in uids}
-    kept_from = run["evaluated_ds"] if run["evaluated_ds"] != ds else None
-    changed = run["definition_hash"] != target.definition_hash
-    if kept_from is None and not changed:
-        return explained
-    # The published verdict is not today's evaluation of today's definition: say what was published.
-    published = published_members(root, app_id, segment_id, ds)
-    return {u: replace(e, member=u in published and not e.deleted, kept_from=kept_from, definition_changed=changed)
-            for u, e in explained.items()}
+    return {u: Explanation(app_id, target, ds, u, False, deleted=True) if u in deleted else build(target, rows[u])
+            for u in uids}
 
 
 def resolve_segment(defs_dir: str, app_id: str, segment_id: str) -> tuple[Program, Segment, list[Segment]]:

@@ -142,10 +142,13 @@ def load_document(abspath: str, relname: str) -> tuple[Document | None, list[Def
 
 
 def definition_files(defs_dir: str) -> list[tuple[str, str]]:
-    """Every ``*.yaml``/``*.yml`` under ``defs_dir`` as (absolute path, relative name), sorted."""
+    """Every ``*.yaml``/``*.yml`` under ``defs_dir`` as (absolute path, relative name), sorted.
+
+    ``tests`` folders hold segment tests (golden users), not definitions: they are skipped.
+    """
     found = []
     for dirpath, dirnames, filenames in os.walk(defs_dir):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if d != "tests")
         for name in sorted(filenames):
             if name.endswith((".yaml", ".yml")):
                 abspath = os.path.join(dirpath, name)

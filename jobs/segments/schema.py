@@ -10,6 +10,7 @@ import jsonschema
 from jobs.segments.conforms import compile_schema
 from jobs.segments.errors import DefinitionError, did_you_mean, quote
 from jobs.segments.load import Document, render_path
+from jobs.segments.suggest import suggest_operator
 
 SCHEMA = "schemas/segment.schema.json"  # package data of jobs.resources (schemas/ in a checkout)
 
@@ -32,7 +33,8 @@ def segment_schema() -> dict:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft202012Validator:
+    """The jsonschema validator of the segment schema."""
     return jsonschema.Draft202012Validator(segment_schema())
 
 
@@ -60,6 +62,8 @@ def _field(path: tuple) -> str:
 def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[DefinitionError]:
     path = tuple(err.absolute_path)
     kind, value, schema = err.validator, err.instance, err.schema
+    if reported_by_passes(err):
+        return []  # the passes report it (with a did-you-mean), so the rest of the definition is still checked
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = [k for k in value if k not in allowed]
@@ -76,8 +80,9 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
     if kind in ("enum", "const"):
         options = err.validator_value if kind == "enum" else [err.validator_value]
         words = [str(o) for o in options]
+        hint = suggest_operator(value, words) if _field(path) == "op" else did_you_mean(value, words)
         return [doc.error(path, f"{_field(path)} {quote(value)} is not allowed", expected="one of " + ", ".join(words),
-                          suggestion=did_you_mean(value, words))]
+                          suggestion=hint)]
     if kind == "pattern":
         expected = _PATTERN_WORDS.get(err.validator_value, f"text matching {err.validator_value}")
         return [doc.error(path, f"{_field(path)} {quote(value)} is not valid", expected=expected)]
@@ -85,8 +90,6 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
         bound = "at most" if kind == "maxLength" else "at least"
         return [doc.error(path, f"{_field(path)} is {len(value)} characters long",
                           expected=f"{bound} {err.validator_value} characters")]
-    if kind == "maximum" and path and path[-1] == "last_days":
-        return []  # reported by the behavior pass, so the rest of the definition is still checked
     if kind == "minimum" and path and path[-1] == "last_days":
         return [doc.error(path, f"window of {value} days is empty", expected="last_days from 1 to 180")]
     if kind in ("maximum", "minimum"):
@@ -112,11 +115,27 @@ def _errors_for(doc: Document, err: jsonschema.ValidationError) -> list[Definiti
     return [doc.error(path, err.message)]
 
 
+_CATALOG_FIELDS = ("label", "event", "dimension")
+_MEASURE_METRICS = ("sum", "avg", "min", "max")
+
+
+def reported_by_passes(err: jsonschema.ValidationError) -> bool:
+    """Schema errors a pass reports better: a window over 180 days, and names outside the catalogs
+    (the schema enumerates them for editors; the passes add the closest name)."""
+    path = tuple(err.absolute_path)
+    if not path:
+        return False
+    if err.validator == "maximum" and path[-1] == "last_days":
+        return True
+    catalog = path[-1] in _CATALOG_FIELDS or (len(path) > 1 and path[-2] == "metric" and path[-1] in _MEASURE_METRICS)
+    return err.validator == "enum" and catalog
+
+
 def schema_errors(doc: Document) -> list[DefinitionError]:
     """Every schema problem of one document, each located at the offending key or value."""
     if _conforms()(doc.data):  # the common case; jsonschema only to locate and word the problems
         return []
     found: list[DefinitionError] = []
-    for err in _validator().iter_errors(doc.data):
+    for err in validator().iter_errors(doc.data):
         found.extend(_errors_for(doc, err))
     return found

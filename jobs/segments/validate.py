@@ -59,6 +59,9 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
             errors.extend(invalid)
             if _identity(doc):
                 broken.add(_identity(doc))
+            checked = salvaged_segment(doc) if invalid and not problems else None
+            if checked is not None:  # its file has errors (it fails), but the passes check what is left
+                segments.append(checked)
             continue
         segment, form_errors = build_segment(doc)
         if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
@@ -70,6 +73,18 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
     for check in PASSES:
         errors.extend(check(program))
     return program, sort_errors(errors)
+
+
+def salvaged_segment(doc: Document):
+    """The segment of what is left of a document with schema errors, or None (see ``salvage``)."""
+    from jobs.segments.salvage import salvage
+    from jobs.segments.schema import reported_by_passes, validator
+
+    rest = salvage(doc, validator(), reported_by_passes)
+    if rest is None:
+        return None
+    segment, form_errors = build_segment(rest)
+    return None if form_errors else segment
 
 
 def validate(defs_dir: str) -> list[DefinitionError]:

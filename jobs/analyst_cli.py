@@ -1,0 +1,172 @@
+"""The analyst commands behind ``lakehouse plan`` and ``lakehouse test``: run, print, exit status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+
+from jobs.settings import Settings
+
+
+def out(text: str) -> None:
+    """A result on stdout, control characters of data values escaped (JSON has none raw)."""
+    from jobs.safe_text import terminal_text
+
+    text = terminal_text(text)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def err(text: str) -> None:
+    """An error on stderr, one ``error: ...`` line per line."""
+    from jobs.safe_text import terminal_text
+
+    sys.stderr.write("".join(f"error: {line}\n" for line in terminal_text(text).splitlines() or [text]))
+
+
+def run_plan(settings: Settings, defs: str, ds: dt.date | None, as_json: bool) -> int:
+    """``lakehouse plan``: 0 nothing broken, 1 a broken definition, 2 no labels or a missing folder/table."""
+    from jobs.engine import spark_session
+    from jobs.segments.plan import plan
+    from jobs.segments.plan_format import format_plan, plan_json
+
+    try:
+        with spark_session(settings) as spark:
+            result = plan(spark, settings.lakehouse_root, defs, ds)
+    except (LookupError, FileNotFoundError) as error:
+        err(str(error))
+        return 2
+    out(json.dumps(plan_json(result), indent=2, ensure_ascii=False) if as_json else format_plan(result))
+    return 1 if result.broken else 0
+
+
+def run_segment_tests(settings: Settings, path: str, defs: str, warn_empty: bool) -> int:
+    """``lakehouse test``: 0 all passed, 1 a failure, 2 no such path or folder (or no labels for --warn-empty)."""
+    from jobs.engine import spark_session
+    from jobs.segments.testing import format_results, run_tests
+
+    try:
+        with spark_session(settings) as spark:
+            results = run_tests(spark, path, defs)
+            out(format_results(results))
+            if warn_empty:
+                from jobs.segments.empty import empty_segments, format_empty
+
+                out(format_empty(empty_segments(spark, settings.lakehouse_root, defs)))
+    except (LookupError, FileNotFoundError) as error:
+        err(str(error))
+        return 2
+    return 0 if all(r.passed for r in results) else 1
+
+
+def is_draft(segment: str) -> bool:
+    """Whether ``explain``'s first argument names a definition file rather than a segment id."""
+    return segment.endswith((".yaml", ".yml")) or os.sep in segment or os.path.isfile(segment)
+
+
+def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, app_id: str, defs: str,
+                as_json: bool) -> int:
+    """``lakehouse explain``: 0 explained, 1 definition errors (stdout, as validate), 2 unknown segment or uid."""
+    from jobs.engine import spark_session
+    from jobs.segments.errors import DefinitionErrors, format_errors
+    from jobs.segments.explain import ExplainError, published_run_of, resolve_segment
+    from jobs.segments.explain import explain as run
+    from jobs.segments.explain_format import format_explanation
+    from jobs.segments.explain_json import explanation_json, sizing_json
+    from jobs.segments.sizing import format_sizing
+
+    root = settings.lakehouse_root
+    sized = None
+    try:
+        if is_draft(segment):
+            from jobs.segments.explain_draft import explain_draft
+
+            if not os.path.isfile(segment):
+                raise ExplainError(f"draft definition not found: {segment}")
+            with spark_session(settings) as spark:
+                result, sized = explain_draft(spark, root, segment, uid, defs, app_id, ds)
+        else:
+            resolve_segment(defs, app_id, segment)  # an unknown segment fails before the engine starts
+            day = published_run_of(root, app_id, segment, ds)["ds"]
+            with spark_session(settings) as spark:
+                result = run(spark, root, segment, uid, defs, app_id, day)
+    except ExplainError as error:
+        err(str(error))
+        return 2
+    except DefinitionErrors as errors:
+        sys.stderr.write(format_errors(errors.errors) + "\n")  # the analyst's mistakes, as validate words them (stderr escapes)
+        return 1
+    if as_json:
+        data = explanation_json(result)
+        if sized is not None:
+            data["draft"] = sizing_json(sized)
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        out(format_explanation(result) + ("\n" + "\n".join(format_sizing(sized)) if sized is not None else ""))
+    return 0
+
+
+def run_validate(paths: list[str], defs: str, as_json: bool) -> int:
+    """``lakehouse validate``: 0 valid, 1 definition errors (the result, on stdout), 2 a path cannot be read."""
+    from jobs.segments.draft import load_draft
+    from jobs.segments.errors import format_errors, sort_errors
+    from jobs.segments.plan_format import error_json
+    from jobs.segments.validate import validate
+
+    errors = []
+    try:
+        for path in paths:
+            inside = os.path.abspath(path).startswith(os.path.abspath(defs) + os.sep)
+            if os.path.isdir(path) and inside:  # a folder of the definitions: checked with the rest of them
+                prefix = os.path.relpath(path, defs).replace(os.sep, "/") + "/"
+                errors += [e for e in validate(defs) if e.file.startswith(prefix)]
+            elif os.path.isdir(path):
+                errors += validate(path)
+            elif os.path.isfile(path):
+                draft = load_draft(path, defs)
+                errors += [e for e in draft.errors if e.file == draft.name]
+            else:
+                raise FileNotFoundError(f"no segment definition file or folder at {path}")
+    except FileNotFoundError as error:
+        err(str(error))
+        return 2
+    errors = sort_errors(errors)
+    if as_json:
+        out(json.dumps({"format_version": 1, "valid": not errors, "checked": paths,
+                        "errors": [error_json(e) for e in errors]}, indent=2, ensure_ascii=False))
+    elif errors:
+        out(format_errors(errors))
+    else:
+        out(f"all segment definitions under {', '.join(paths)} are valid")
+    return 1 if errors else 0
+
+
+def run_preview(settings: Settings, path: str, defs: str, ds: dt.date | None, as_json: bool) -> int:
+    """``lakehouse preview``: 0 sized, 1 definition errors (on stderr, as validate words them)."""
+    from jobs.engine import spark_session
+    from jobs.segments import preview
+    from jobs.segments.errors import format_errors
+    from jobs.segments.explain_json import sizing_json
+    from jobs.segments.plan_format import error_json
+    from jobs.segments.preview import format_preview
+
+    if not os.path.isfile(path):
+        err(f"draft definition not found: {path}")
+        return 2
+    with spark_session(settings) as spark:
+        result = preview(spark, settings.lakehouse_root, path, defs, ds)
+    if result.errors:
+        if as_json:
+            out(json.dumps({"format_version": 1, "errors": [error_json(e) for e in result.errors]}, indent=2))
+        sys.stderr.write(format_errors(list(result.errors)) + "\n")
+        return 1
+    if as_json:
+        c = result.change
+        data = {"format_version": 1, **sizing_json(result.sizing), "replaces": result.replaces,
+                "baseline_ds": c.baseline_ds.isoformat() if c else None, "published_members": c.published if c else None,
+                "entered": c.entered if c else None, "exited": c.exited if c else None}
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        out(format_preview(result))
+    return 0
