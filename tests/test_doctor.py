@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from jobs.resources import shipped_path
+from jobs.segments.load import definition_files
 
 REPO = Path(__file__).resolve().parents[1]
 SETTING_VARIABLES = ("LAKEHOUSE_ROOT", "SEGMENT_DEFS", "LAKEHOUSE_EXPECTATIONS", "SPARK_REMOTE")
@@ -47,7 +48,8 @@ def test_doctor_passes_on_a_lakehouse_the_pipeline_wrote(sample_lake):
         "engine          embedded Sail (in-process)  (default: embedded)",
     ]
     assert lines[4] == f"ok: lakehouse root: {sample_lake} is a writable folder"
-    assert lines[5] == f"ok: definitions: 14 definition files under {shipped_path('segment_defs')} (`lakehouse validate` checks them)"
+    files = len(definition_files(shipped_path("segment_defs")))
+    assert lines[5] == f"ok: definitions: {files} definition files under {shipped_path('segment_defs')} (`lakehouse validate` checks them)"
     assert lines[6] == f"ok: expectations: 4 suites and bounds for 4 tables under {shipped_path('expectations')}"
     assert lines[7].startswith("ok: engine: embedded Sail answered SELECT 1 in ")
     present = _present_tables(sample_lake)
