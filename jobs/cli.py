@@ -171,10 +171,15 @@ def run(
     to: Annotated[Optional[dt.date], typer.Option(parser=_parse_date, metavar="YYYY-MM-DD",
                                                    help="Last date of a backfill range (inclusive).")] = None,
     defs: DefsOption = None,
+    refresh: Annotated[Optional[list[str]], typer.Option(
+        "--refresh", help="Recompute this `refresh: once` segment although its definition is unchanged (repeatable).")] = None,
     root: RootOption = None,
 ) -> None:
     """Run the whole daily pipeline (ingest, silver + labels, segments) for a date or a range,
-    in date order, on one engine. Each date is idempotent: re-running it gives the same tables."""
+    in date order, on one engine. Each date is idempotent: re-running it gives the same tables.
+
+    Exit status: 0 all published, 1 a segment failed (the others are published), 2 an unknown
+    segment given to --refresh."""
     from jobs.bronze import ingest_date
     from jobs.engine import spark_session
     from jobs.labels import build_labels
@@ -185,6 +190,7 @@ def run(
     settings = _settings(root, defs)
     root_path = settings.lakehouse_root
     dates = date_range(ds, to or ds)
+    refreshed = _refresh_ids(settings.segment_defs, refresh or [])  # before the engine starts
     failed, blocked = [], None
     with spark_session(settings) as spark, _progress() as progress:
         task = progress.add_task("running", total=len(dates))
@@ -196,7 +202,7 @@ def run(
                 build_silver(spark, root_path, day)
                 build_labels(spark, root_path, day)
                 progress.update(task, description=f"{day} segments")
-                runs = evaluate_segments(spark, root_path, day, settings.segment_defs)
+                runs = evaluate_segments(spark, root_path, day, settings.segment_defs, refreshed)
             except PublicationBlocked as error:  # later dates build on this one: stop here
                 blocked = blocked_run_message(error, number, dates)
                 break
@@ -210,6 +216,23 @@ def run(
     if failed:
         _say("failed segment runs (the others are published):\n" + "\n".join(failed), err=True)
         raise typer.Exit(1)
+
+
+def _refresh_ids(defs: str, ids: list[str]) -> tuple[str, ...]:
+    """The segment ids given to ``--refresh``, each checked against the definitions (exit 2 if unknown)."""
+    if not ids:
+        return ()
+    from jobs.segments.errors import did_you_mean, quote
+    from jobs.segments.validate import check_definitions
+
+    known = {s.id for s in check_definitions(defs)[0].segments}
+    for sid in ids:
+        if sid not in known:
+            suggestion = did_you_mean(sid, sorted(known))
+            hint = f"; did you mean: {suggestion}?" if suggestion else ""
+            _stderr(f"--refresh: unknown segment {quote(sid)} in {defs}{hint}")
+            raise typer.Exit(2)
+    return tuple(dict.fromkeys(ids))
 
 
 def blocked_run_message(blocked, number: int, dates: list[dt.date]) -> str:

@@ -371,7 +371,7 @@ GOLD_SEGMENT_RUNS = Table(
         ("definition_hash", S, True),  # sha256 of the canonical JSON of the definition
         ("evaluated_ds", DT, True),  # ds the members were computed on (earlier for a kept `once` segment)
         ("member_count", L, True),
-        ("status", S, False),  # published, failed (definition error) or blocked (quality gate)
+        ("status", S, False),  # published, failed (definition error), blocked (quality gate) or retired (removed)
         ("reason", S, True),  # why it failed
         ("source_file", S, True),  # definition file relative to segment_defs/
         ("started_at", T.TimestampType(), False),

@@ -106,3 +106,31 @@ def test_run_a_range_again_then_sizes_and_preview(sample_lake, tmp_path):
     assert preview.stdout.splitlines()[0] == (f"smartlife/draft on 2026-06-30: {consenting} members "
                                               f"({len(gateway) - consenting} removed by the marketing consent rule)")
     assert preview.stdout.splitlines()[1] == f"  funnel: {len(rows)} users of smartlife on 2026-06-30"
+
+
+def test_run_refresh_recomputes_a_once_segment(sample_lake, tmp_path):
+    """`run DS --refresh SEGMENT` evaluates a kept `refresh: once` segment again on DS; an unknown
+    id is refused before anything runs."""
+    import shutil
+
+    from jobs.delta_io import read_arrow
+    from jobs.tables import GOLD_SEGMENT_RUNS
+
+    root = str(tmp_path / "lake")
+    shutil.copytree(sample_lake, root)
+    last = dt.date(2026, 6, 30)
+
+    def vip_run():
+        rows = read_arrow(GOLD_SEGMENT_RUNS, root, filters=[("ds", "=", last), ("segment_id", "=", "vip_import")]).to_pylist()
+        return rows[0]["status"], rows[0]["evaluated_ds"]
+
+    assert vip_run() == ("published", dt.date(2026, 6, 27))  # kept since it was first seen
+    unknown = lakehouse("run", "2026-06-30", "--refresh", "vip_imprt", "--root", root)
+    assert unknown.returncode == 2
+    message = unknown.stderr.strip()
+    assert message.startswith("error: --refresh: unknown segment 'vip_imprt' in ") and message.endswith(
+        "segment_defs; did you mean: vip_import?"), message
+    assert vip_run() == ("published", dt.date(2026, 6, 27))
+    out = lakehouse("run", "2026-06-30", "--refresh", "vip_import", "--refresh", "vip_import", "--root", root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert vip_run() == ("published", last)

@@ -278,3 +278,46 @@ def _the_tools_refuse_the_blocked_ds(root: str, before: set) -> None:
     latest_export = cli("export", SEGMENT, "--labels", "platform", "--out", f"{root}/y.zip")
     assert latest_export.returncode == 0, latest_export.stderr
     assert f"(ds {BEFORE_LAST}, labels platform)" in latest_export.stdout
+
+
+# --- a retired segment -----------------------------------------------------------------------------
+
+def test_a_removed_definition_is_retired_and_revived(spark, sample_lake, tmp_path):
+    """Re-running the last ds without the definition retires the segment: the recipe, `members`
+    and `export` no longer return it; putting the file back publishes it again."""
+    root = str(tmp_path / "lakehouse")
+    shutil.copytree(sample_lake, root)
+    defs = tmp_path / "segment_defs"
+    shutil.copytree("segment_defs", defs)
+    (defs / APP / f"{SEGMENT}.yaml").rename(tmp_path / "removed.yaml")
+    records = {r.segment_id: r for r in evaluate_segments(spark, root, LAST, str(defs)) if r.app_id == APP}
+    assert (records[SEGMENT].status, records[SEGMENT].reason) == ("retired", "definition removed from the definitions folder")
+    assert records[SEGMENT].member_count is None and records["vip_import"].status == "published"
+    assert _member_uids(root, LAST) == set()
+    assert not [r for r in _rows(root, GOLD_SEGMENT_CHANGES) if r["ds"] == LAST and r["segment_id"] == SEGMENT]
+    ns = _run_plain(root)
+    assert ns["latest_published_ds"](APP, SEGMENT) is None and ns["latest_published_ds"](APP) == LAST
+    assert ns["sizes"].get(SEGMENT) is None
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "jobs.cli", *args, "--root", root],
+                              capture_output=True, text=True, cwd=pathlib.Path(__file__).resolve().parents[1])
+
+    members = cli("members", SEGMENT)
+    assert members.returncode == 1
+    assert members.stderr.strip() == (f"error: {APP}/{SEGMENT} is retired since {LAST} (its definition was removed); "
+                                      "it has no published members")
+    export = cli("export", SEGMENT, "--labels", "platform", "--out", f"{root}/x.zip")
+    assert export.returncode == 1 and "is retired since" in export.stderr
+    # retired on 06-29, the file put back for 06-30: revived, its change feed starts afresh
+    evaluate_segments(spark, root, BEFORE_LAST, str(defs))
+    (tmp_path / "removed.yaml").rename(defs / APP / f"{SEGMENT}.yaml")
+    revived = {r.segment_id: r for r in evaluate_segments(spark, root, LAST, str(defs)) if r.app_id == APP}
+    assert revived[SEGMENT].status == "published" and revived[SEGMENT].member_count > 0
+    assert _run_plain(root)["latest_published_ds"](APP, SEGMENT) == LAST
+    entered = {r["uid"] for r in _rows(root, GOLD_SEGMENT_CHANGES)
+               if r["ds"] == LAST and r["segment_id"] == SEGMENT and r["change"] == "entered"}
+    assert entered == _member_uids(root, LAST) - {None}
+    assert cli("members", SEGMENT).returncode == 0

@@ -11,7 +11,7 @@ from segments_data import DS, label, user, write_inputs
 
 from jobs.delta_io import read_table
 from jobs.segments import evaluate_segments, preview
-from jobs.segments.imports import ImportFailure, parse_import
+from jobs.segments.imports import ImportFailure, parse_import, parse_lines
 from jobs.tables import GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS
 
 DS2 = DS + dt.timedelta(days=1)
@@ -58,15 +58,29 @@ def test_parse_import_rejects_malformed_lines():
     assert [(ln.line, ln.type, ln.key) for ln in lines] == [
         (2, "uid", "u1"), (3, "uid", "u404"), (4, "uid", "u5"), (5, "phone", "+4915112345678"),
         (7, "phone", "+4915199999999"), (8, "email", "u1@example.com"), (9, "email", "ext@example.org"),
-        (11, "email", "deleted@example.com"), (12, "uid", "u3"),
-    ]
+        (11, "email", "deleted@example.com"), (12, "uid", "u3"), (15, "uid", "u1"),
+    ]  # line 15 repeats line 2: rejected by the engine, see the failure report test below
     assert failures == [
         ImportFailure(6, "+49 151 1234", "phone is not in E.164 form"),
         ImportFailure(10, "not-an-email", "malformed email"),
         ImportFailure(13, "123", "unknown type 'fax'; expected email, phone or uid"),
         ImportFailure(14, "u1", "expected 2 to 5 fields (type,value,param1,param2,param3), got 6"),
-        ImportFailure(15, "u1", "duplicate of line 2"),
     ]
+
+
+def test_an_unterminated_quote_fails_its_own_line_only():
+    lines, failures = parse_import('type,value,param1\nuid,u1,"gold\nuid,u2,silver\nuid,"u3\nuid,u4\n')
+    assert [(ln.line, ln.value, ln.params[0]) for ln in lines] == [(3, "u2", "silver"), (5, "u4", None)]
+    assert failures == [
+        ImportFailure(2, None, "unterminated quote: a quoted value must end on its own line"),
+        ImportFailure(4, None, "unterminated quote: a quoted value must end on its own line"),
+    ]
+
+
+def test_undecodable_line_and_bom():
+    outcomes = list(parse_lines([(1, b"\xef\xbb\xbftype,value"), (2, b"uid,\xff\xfe"), (3, b"uid,u9")]))
+    assert outcomes[0] == ImportFailure(2, None, "line is not UTF-8 text")
+    assert (outcomes[1].line, outcomes[1].key) == (3, "u9")
 
 
 def test_imported_segment_members_and_failure_report(spark, root, tmp_path):

@@ -56,7 +56,7 @@ class SegmentRun:
     segment_id: str
     name: str
     kind: str
-    status: str  # published, blocked or failed
+    status: str  # published, blocked, failed or retired
     member_count: int | None
     entered: int
     exited: int

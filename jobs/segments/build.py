@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
+import posixpath
 
 from jobs.segments.errors import DefinitionError, quote
+from jobs.segments.import_file import import_digest, import_path
+from jobs.segments.limits import FileRefused
 from jobs.segments.load import Document
 from jobs.segments.model import (
     PREDEFINED_APP, All, AnyOf, BehaviorCondition, Compare, DateRange, DimensionFilter, ImportSource,
@@ -18,13 +20,32 @@ DEFAULT_METRIC = Metric("times")
 DEFAULT_COMPARE = Compare("ge", 1.0)
 
 
-def definition_hash(data: object, import_path: str | None = None) -> str:
-    """sha256 of the canonical JSON of a definition; an import also hashes its CSV content."""
+def definition_hash(data: object, import_digest: bytes | None = None) -> str:
+    """sha256 of the canonical JSON of a definition; an import also hashes its CSV's digest."""
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
-    if import_path and os.path.isfile(import_path):
-        with open(import_path, "rb") as fh:
-            digest.update(hashlib.sha256(fh.read()).digest())
+    if import_digest is not None:
+        digest.update(import_digest)
     return digest.hexdigest()
+
+
+def _import_source(doc: Document, csv: str, errors: list[DefinitionError]) -> tuple[ImportSource | None, bytes | None]:
+    """The import source of a definition and its file's digest, or None with the reason in ``errors``.
+    The path is checked first; only a regular file inside the definition's folder is read."""
+    path = ("source", "csv")
+    try:
+        abspath = import_path(doc.abspath, csv)
+        return ImportSource(csv, abspath, path), import_digest(abspath, f"import file {quote(csv)}")
+    except FileRefused as refused:
+        message = str(refused)
+        if message.endswith("does not exist"):
+            shown = posixpath.normpath(posixpath.join(posixpath.dirname(doc.file), csv))
+            expected = f"a CSV file at {shown}"
+        elif "outside" in message:
+            expected = "a CSV file next to the definition"
+        else:
+            expected = "a regular CSV file of at most 1,000,000 lines and 64 MiB next to the definition"
+        errors.append(doc.error(path, message, expected=expected))
+        return None, None
 
 
 class _Builder:
@@ -81,10 +102,11 @@ def build_segment(doc: Document) -> tuple[Segment, list[DefinitionError]]:
     data = doc.data
     builder = _Builder(doc)
     rule = builder.condition(data["rule"], ("rule",)) if "rule" in data else None
-    source = None
+    source, digest = None, None
     if "source" in data:
-        csv = data["source"]["csv"]
-        source = ImportSource(csv, os.path.normpath(os.path.join(os.path.dirname(doc.abspath), csv)), ("source", "csv"))
+        source, digest = _import_source(doc, data["source"]["csv"], builder.errors)
+        if source is None:
+            source = ImportSource(data["source"]["csv"], "", ("source", "csv"))  # not read: the errors say why
     if data["app_id"] == PREDEFINED_APP:
         kind = "predefined"
     elif source is not None:
@@ -97,7 +119,7 @@ def build_segment(doc: Document) -> tuple[Segment, list[DefinitionError]]:
         id=data["id"], app_id=data["app_id"], name=data["name"], description=data.get("description", ""),
         refresh=data.get("refresh", "daily"), consent_required=data.get("marketing_consent", "required") == "required",
         rule=rule, source=source, kind=kind,
-        definition_hash=definition_hash(data, source.abspath if source else None), file=doc.file,
+        definition_hash=definition_hash(data, digest), file=doc.file,
     )
     return segment, builder.errors
 

@@ -124,6 +124,14 @@ def explain_evaluated(spark: SparkSession, root: str, program: Program, target: 
     Raises:
         ExplainError: a uid without a label row on ds that is not deleted; an import list that cannot be read.
     """
+    from jobs.segments.import_match import import_staging
+
+    with import_staging(root):  # the imports' staged lines are read inside, then removed
+        return _explain_evaluated(spark, root, program, target, needed, uids, app_id, ds)
+
+
+def _explain_evaluated(spark: SparkSession, root: str, program: Program, target: Segment, needed: list[Segment],
+                       uids: list[str], app_id: str, ds: dt.date) -> dict[str, Explanation]:
     from jobs.segments.job import run_imports
 
     wanted = [F.lit(u) for u in uids]

@@ -206,7 +206,7 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
     from jobs import __version__
     from jobs.catalogs import label_catalog
     from jobs.segments.members import read_members
-    from jobs.segments.published import choose_ds, membership_publications, published_ds, segment_history
+    from jobs.segments.published import choose_ds, membership_publications, published_ds, retired_on, segment_history
 
     check_out(out)
     columns = check_labels(labels, list(label_catalog()))
@@ -215,6 +215,9 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
         refuse_imported(sid, history[-1]["kind"])
     committed = membership_publications(root)
     published = {f"{app_id}/{sid}": published_ds(history, committed) for sid, history in histories.items()}
+    for (name, days), history in zip(published.items(), histories.values()):
+        if retired_on(history) is not None:
+            choose_ds(name, history, days, ds)  # raises: a retired segment is not exported
     if ds is None:
         ds = latest_common_ds(published)
     runs = []

@@ -28,14 +28,18 @@ from jobs.segments.evaluate import (
     MEMBER_COLUMNS, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
 )
 from jobs.segments.failures import definition_failures, propagate, schema_columns_missing, unbuilt_runs
-from jobs.segments.imports import FAILURE_SCHEMA, lines_frame, parse_import, resolve_imports
+from jobs.segments.guard import describe
+from jobs.segments.import_match import current_import_folder, remove_staged, resolve_imports, stage_import, staged_lines
+from jobs.segments.isolate import MemberInputs, stage_members
+from jobs.segments.lifecycle import latest_runs, retired_keys, retired_records
+from jobs.segments.limits import FileRefused
 from jobs.segments.model import PREDEFINED_APP, Segment
 from jobs.publish import (
-    Pinned, PublicationBlocked, audit_staged, new_run_id, publish_checked, read_staged, recover, stage,
+    Pinned, PublicationBlocked, audit_staged, new_run_id, publish_checked, read_staged, recover, stage, staging_root,
 )
 from jobs.quality.datasets import SEGMENTS
 from jobs.safe_text import FORMULA_STARTS
-from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RunRecord, changes, runs_frame
+from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RETIRED, RunRecord, changes, runs_frame
 from jobs.segments.validate import check_definitions
 from jobs.storage import storage_options
 from jobs.visibility import pinned_version
@@ -89,32 +93,56 @@ def kept_members(previous: DataFrame, labels: DataFrame, consent: dict[tuple[str
     return joined.where(keep).select(*MEMBER_COLUMNS)
 
 
-def run_imports(spark, root, ds, program, segments: list[Segment]) -> tuple[DataFrame | None, DataFrame | None, dict]:
-    """Members and failure report of the imported segments evaluated today, and runtime failures."""
+def run_imports(spark, root, ds, program, segments: list[Segment], folder: str | None = None
+                ) -> tuple[DataFrame | None, DataFrame | None, dict]:
+    """Members and failure report of the imported segments evaluated today, and their failures.
+
+    Each CSV is streamed into a Parquet file under ``folder`` (default: the enclosing
+    ``import_staging`` block's, see ``import_match``); a file that is refused or passes a limit
+    fails its segment alone.
+    """
     if not segments:
         return None, None, {}
-    errors, parsed, parse_failures = {}, [], []
+    folder = folder or current_import_folder(root)
+    errors, staged = {}, []
     for seg in segments:
         try:
-            with open(seg.source.abspath, encoding="utf-8-sig") as fh:
-                lines, failures = parse_import(fh.read())
-        except (OSError, UnicodeDecodeError) as exc:
-            errors[seg.key] = f"{seg.file}: cannot read import file {seg.source.csv!r}: {exc.__class__.__name__}"
-            continue
-        parsed.append((seg, lines))
-        parse_failures += [(seg.app_id, seg.id, f.line, f.value, f.reason) for f in failures]
+            staged.append((seg, stage_import(seg, folder)))
+        except FileRefused as refused:
+            errors[seg.key] = f"{seg.file}: {refused}"
+        except Exception as exc:  # noqa: BLE001 - any failure reading one import fails that segment
+            errors[seg.key] = f"{seg.file}: import file {seg.source.csv!r} cannot be read ({describe(exc)})"
+    if not staged:
+        return None, None, errors
     try:
         users = read_table(spark, BRONZE_USERS, root).where(F.col("dt") == F.lit(ds))
         users.columns  # resolves the table now: a missing snapshot fails the imports, not the run
     except Exception as exc:  # noqa: BLE001 - any engine error means the snapshot cannot be read
         reason = f"user snapshot of {ds} cannot be read: {str(exc).splitlines()[0][:200]}"
-        return None, None, {**errors, **{seg.key: reason for seg, _ in parsed}}
-    members, rejected = resolve_imports(lines_frame(spark, parsed), users)
+        return None, None, {**errors, **{seg.key: reason for seg, _ in staged}}
+    members, rejected = resolve_imports(staged_lines(spark, folder, [f for _, f in staged]), users)
     members = formula_safe_params(members)
-    rejected = rejected.unionByName(spark.createDataFrame(parse_failures, FAILURE_SCHEMA))
     files = spark.createDataFrame(
-        [(s.app_id, s.id, _csv_name(program, s)) for s, _ in parsed], "app_id string, segment_id string, source_file string")
+        [(s.app_id, s.id, _csv_name(program, s)) for s, _ in staged], "app_id string, segment_id string, source_file string")
     return members, rejected.join(files, ["app_id", "segment_id"]), errors
+
+
+def members_of(inputs: MemberInputs, rules: list[Segment], fixed_keys: list[Key]) -> DataFrame:
+    """Membership rows of the rule-based segments ``rules`` and the known segments ``fixed_keys``."""
+    fixed = {k: f"f{i}" for i, k in enumerate(fixed_keys)}
+    known = None
+    if inputs.fixed_members is not None and fixed:
+        wanted = F.lit(False)
+        for app, sid in fixed:
+            wanted = wanted | ((F.col("app_id") == F.lit(app)) & (F.col("segment_id") == F.lit(sid)))
+        known = inputs.fixed_members.where(wanted)
+    compiled, plan, label_columns = compile_segments(rules, fixed, inputs.ds)
+    aggregates = behavior_aggregates(inputs.daily, plan, inputs.ds)
+    wide = wide_table(inputs.labels, compiled, label_columns, aggregates, fixed_flags(known, fixed), fixed)
+    # One query from the label and daily tables to the membership rows; the narrow table written
+    # is then the one input of the member counts and the change feed.
+    members = memberships(wide, compiled)
+    return members if known is None else members.unionByName(known)
 
 
 def formula_safe_params(members: DataFrame) -> DataFrame:
@@ -144,7 +172,8 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
         refresh: ids of ``refresh: once`` segments to recompute although unchanged (True: all).
 
     Returns:
-        One run record per (app, segment): published with its member count, or failed with the reason.
+        One run record per (app, segment): published with its member count, failed with the reason,
+        or retired (an earlier segment whose definition is gone; see ``lifecycle``).
 
     Raises:
         LabelsMissingError: the label table has no (published) rows for ds.
@@ -153,6 +182,20 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
             published and the runs of ds are recorded as ``blocked`` (raised after recording).
     """
     ds = _as_date(ds)
+    run_id = new_run_id(ds)
+    folder = f"{staging_root(root)}/segment_imports/{run_id}"
+    try:
+        return _evaluate(spark, root, ds, defs_dir, refresh, run_id, folder)
+    finally:
+        try:
+            remove_staged(folder)
+        except OSError as exc:  # the run's result stands; the next maintenance removes the folder
+            log.warning("staged import files %s not removed: %s", folder, describe(exc))
+
+
+def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refresh: Collection[str] | bool,
+              run_id: str, folder: str) -> list[RunRecord]:
+    """The body of :func:`evaluate_segments`; import files are staged under ``folder``."""
     started = _now()
     recover(spark, root)  # a publication interrupted earlier is completed before this one reads history
     for table in SEGMENT_TABLES:
@@ -170,7 +213,10 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
     # A definition that repeats a valid one's id fails alone: only its file is reported.
     invalid = [s for s in program.segments if s.file in file_failures and s.key not in valid_keys]
     failures: dict[tuple[str, str], str] = {}
-    history = previous_runs(spark, root, ds)
+    latest = latest_runs(spark, root, ds)
+    # A retired segment put back starts afresh: no kept members, no change feed against its old ones.
+    retired = retired_keys(latest)
+    history = {k: v for k, v in previous_runs(spark, root, ds).items() if k not in retired}
 
     def forced(seg: Segment) -> bool:
         return refresh is True or (not isinstance(refresh, bool) and seg.id in refresh)
@@ -183,35 +229,22 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
         previous = previous_members(spark, root, {k: v["ds"] for k, v in kept.items()})
         fixed_parts.append(kept_members(previous, labels, {s.key: s.consent_required for s in valid if s.key in kept}))
     import_members, import_failures, import_errors = run_imports(
-        spark, root, ds, program, [s for s in valid if s.source is not None and s.key not in kept])
+        spark, root, ds, program, [s for s in valid if s.source is not None and s.key not in kept], folder)
     failures.update(import_errors)
     if import_members is not None:
         fixed_parts.append(import_members)
     daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root)
     failures.update(schema_columns_missing(program, [s for s in valid if s.rule is not None], labels.columns, daily.columns))
-    failures = propagate(valid, failures)
+    failures.update(propagate(valid, failures))
 
     fixed_keys = [k for k in kept] + [s.key for s in valid if s.source is not None and s.key not in kept]
-    fixed = {k: f"f{i}" for i, k in enumerate(k for k in fixed_keys if k not in failures)}
     fixed_members = None
     for part in fixed_parts:
         fixed_members = part if fixed_members is None else fixed_members.unionByName(part)
-    if fixed_members is not None:
-        ok = [F.lit(a) for (a, _) in fixed]
-        fixed_members = fixed_members.where(F.col("app_id").isin(ok) & F.col("segment_id").isin([F.lit(s) for (_, s) in fixed]))
-    rule_segments = [s for s in valid if s.rule is not None and s.key not in kept and s.key not in failures]
-    compiled, plan, label_columns = compile_segments(rule_segments, fixed, ds)
-    aggregates = behavior_aggregates(daily, plan, ds)
-    wide = wide_table(labels, compiled, label_columns, aggregates, fixed_flags(fixed_members, fixed), fixed)
-    # One query from the label and daily tables to the membership rows; the narrow table written
-    # is then the one input of the member counts and the change feed.
-    members = memberships(wide, compiled)
-    if fixed_members is not None:
-        members = members.unionByName(fixed_members)
+    inputs = MemberInputs(labels, daily, fixed_members, ds)
     # Write-audit-publish: membership is staged first (readers never see it); counts and the change
     # feed come from exactly the staged rows; all of ds is audited, then published together.
-    run_id = new_run_id(ds)
-    staged_members = stage(members.withColumn("ds", F.lit(ds)), GOLD_SEGMENT_MEMBERSHIP, root, ds)
+    staged_members = stage_members(members_of, root, inputs, valid, kept, fixed_keys, failures)
     written = read_staged(spark, staged_members, root)
     counts = {(r.app_id, r.segment_id): r["count"] for r in written.groupBy("app_id", "segment_id").count().collect()}
 
@@ -251,7 +284,7 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
             for app, s in published
         ]
     records = _unique(records + _failed_records(
-        program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds))
+        program, errors, valid, invalid, failures, file_failures, apps, started, finished, ds), latest, ds)
     # The run catalog is published with the tables (or alone, saying blocked), and the labels the
     # segments were computed from are made visible by the same commit.
     runs = stage(runs_frame(spark, records), GOLD_SEGMENT_RUNS, root, ds)
@@ -261,8 +294,8 @@ def evaluate_segments(spark: SparkSession, root: str, ds: dt.date | str, defs_di
         log.error("segments of %s blocked; quality report: %s", ds, checked.report_path)
         raise
     log.info("segments of %s published; quality report: %s", ds, checked.report_path)
-    log.info("segments of %s: %d published, %d failed", ds, sum(r.status == PUBLISHED for r in records),
-             sum(r.status == FAILED for r in records))
+    log.info("segments of %s: %d published, %d failed, %d retired", ds, sum(r.status == PUBLISHED for r in records),
+             sum(r.status == FAILED for r in records), sum(r.status == RETIRED for r in records))
     return records
 
 
@@ -297,9 +330,12 @@ def _failed_records(program, errors, valid, invalid, failures, file_failures, ap
     return records + unbuilt_runs(program, errors, apps, started, finished, ds)
 
 
-def _unique(records: list[RunRecord]) -> list[RunRecord]:
-    """One record per (app_id, segment_id), the first one given winning, sorted by key."""
+def _unique(records: list[RunRecord], latest: dict[tuple[str, str], dict], ds: dt.date) -> list[RunRecord]:
+    """One record per (app_id, segment_id), the first one given winning, and a ``retired`` record for
+    each earlier segment whose definition is gone (see ``lifecycle``); sorted by key."""
     records = list({(r.app_id, r.segment_id): r for r in reversed(records)}.values())
+    started, finished = (records[0].started_at, records[0].finished_at) if records else (_now(), _now())
+    records += retired_records(latest, [(r.app_id, r.segment_id) for r in records], started, finished, ds)
     return sorted(records, key=lambda r: (r.app_id, r.segment_id))
 
 

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from jobs.tables import GOLD_SEGMENT_RUNS
 
-PUBLISHED, FAILED, BLOCKED = "published", "failed", "blocked"
+PUBLISHED, FAILED, BLOCKED, RETIRED = "published", "failed", "blocked", "retired"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from jobs.segments.compare import Change, compare
 from jobs.segments.draft import load_draft
 from jobs.segments.errors import DefinitionError
 from jobs.segments.explain import closure
+from jobs.segments.import_match import import_staging
 from jobs.segments.model import PREDEFINED_APP
 from jobs.segments.sizing import Sizing, combined, evaluate, latest_label_ds, members, sizes
 
@@ -52,6 +53,11 @@ def preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.dat
     Returns:
         The size, funnel, reach and change, or the draft's errors (then nothing is evaluated).
     """
+    with import_staging(root):  # imports of the draft's closure are staged there, removed after
+        return _preview(spark, root, path, defs_dir, ds)
+
+
+def _preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.date | None) -> PreviewResult:
     draft = load_draft(path, defs_dir)
     seg = draft.segment
     own = [e for e in draft.errors if e.file == draft.name]

@@ -5,7 +5,8 @@ delta-rs (no engine start) and follows the reader contract's visibility point
 (``jobs.visibility``): a ds is seen as the newest run that published its run catalog recorded it,
 each table at the version recorded (``read_visible``). A ds is *published* for a segment when
 that run catalog says ``published`` for the segment (a failed segment has no members that day, a
-blocked ds publishes only its run catalog).
+blocked ds publishes only its run catalog), and the segment is not retired: once its latest run
+is ``retired`` (its definition was removed) no ds is published for it, until the definition is put back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from jobs.segments.errors import did_you_mean, quote
 
 PUBLISHED = "published"
+RETIRED = "retired"
 
 
 class SegmentLookupError(ValueError):
@@ -42,8 +44,16 @@ def published_ds(runs: Sequence[dict], membership_dates: Iterable[dt.date]) -> l
         runs: the segment's rows of gold.segment_runs (ds, status, ...).
         membership_dates: ds with a published commit of gold.segment_membership.
     """
+    if retired_on(runs) is not None:
+        return []
     committed = set(membership_dates)
     return sorted(r["ds"] for r in runs if r["status"] == PUBLISHED and r["ds"] in committed)
+
+
+def retired_on(runs: Sequence[dict]) -> dt.date | None:
+    """The ds the segment was retired, when its latest run is ``retired``; else None."""
+    latest = max(runs, key=lambda r: r["ds"], default=None)
+    return latest["ds"] if latest is not None and latest["status"] == RETIRED else None
 
 
 def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], ds: dt.date | None) -> dt.date:
@@ -54,6 +64,10 @@ def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], 
             ``smartlife/vip_import has no published members on 2026-07-01 (its run of that ds is blocked);
             latest published ds: 2026-06-30``.
     """
+    retired = retired_on(runs)
+    if retired is not None:
+        raise NotPublishedError(f"{segment} is retired since {retired.isoformat()} (its definition was removed); "
+                                "it has no published members")
     if ds is None and published:
         return published[-1]
     if ds is not None and ds in published:

@@ -11,6 +11,8 @@ import os
 
 from jobs.segments.build import build_segment
 from jobs.segments.errors import DefinitionError, format_errors, sort_errors
+from jobs.segments.guard import deep_enough, internal_error, run_pass
+from jobs.segments.model import Segment
 from jobs.segments.load import Document, definition_files, load_document
 from jobs.segments.passes import PASSES
 from jobs.segments.program import Program
@@ -43,48 +45,62 @@ def check_definitions(defs_dir: str, extra: list[tuple[str, str]] | None = None,
     """
     if not os.path.isdir(defs_dir):
         raise FileNotFoundError(f"segment definitions folder not found: {defs_dir}")
-    files = [f for f in definition_files(defs_dir) if f[1] != replace] + list(extra or [])
+    files = [(a, r, defs_dir) for a, r in definition_files(defs_dir) if r != replace]
+    files += [(a, r, None) for a, r in extra or []]  # a draft is confined to its own folder
     errors: list[DefinitionError] = []
     documents: dict[str, Document] = {}
     segments = []
     broken = set()
-    for abspath, relname in files:
-        doc, problems = load_document(abspath, relname)
+    for abspath, relname, inside in files:
+        with deep_enough():
+            try:
+                doc, segment, problems = _check_document(abspath, relname, inside)
+            except Exception as exc:  # noqa: BLE001 - any failure on one file is that file's error
+                doc, segment, problems = None, None, [internal_error(relname, "validating", exc)]
         errors.extend(problems)
-        if doc is None:
-            continue
-        documents[relname] = doc
-        invalid = schema_errors(doc)
-        if invalid or problems:
-            errors.extend(invalid)
-            if _identity(doc):
+        if doc is not None:
+            documents[relname] = doc
+            if problems and _identity(doc):
                 broken.add(_identity(doc))
-            checked = salvaged_segment(doc) if invalid and not problems else None
-            if checked is not None:  # its file has errors (it fails), but the passes check what is left
-                segments.append(checked)
-            continue
-        segment, form_errors = build_segment(doc)
-        if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
-            errors.extend(form_errors)
-            broken.add(_identity(doc))
-            continue
-        segments.append(segment)
+        if segment is not None:  # a file with errors may still give a salvaged segment (it fails)
+            segments.append(segment)
     program = Program(tuple(segments), documents, defs_dir, frozenset(broken))
     for check in PASSES:
-        errors.extend(check(program))
+        errors.extend(run_pass(check, program))
     return program, sort_errors(errors)
 
 
-def salvaged_segment(doc: Document):
-    """The segment of what is left of a document with schema errors, or None (see ``salvage``)."""
+def _check_document(abspath: str, relname: str, defs_dir: str | None
+                    ) -> tuple[Document | None, Segment | None, list[DefinitionError]]:
+    """One file loaded, schema-checked and built: its document, its segment (None if it has errors,
+    or what is left of it to check) and its problems."""
+    doc, problems = load_document(abspath, relname, defs_dir)
+    if doc is None:
+        return None, None, problems
+    located = {p.path for p in problems}  # e.g. `!!int 12.5`: the schema would only echo it
+    invalid = [e for e in schema_errors(doc) if e.path not in located]
+    if invalid or problems:
+        # the passes still check what is left of a document with schema errors (the file fails)
+        segment, source_errors = salvaged_segment(doc) if invalid and not problems else (None, [])
+        return doc, segment, problems + invalid + source_errors
+    segment, form_errors = build_segment(doc)
+    if form_errors:  # e.g. a date that is not a calendar date: later checks would only echo it
+        return doc, None, form_errors
+    return doc, segment, []
+
+
+def salvaged_segment(doc: Document) -> tuple[Segment | None, list[DefinitionError]]:
+    """The segment of what is left of a document with schema errors, or None (see ``salvage``),
+    and the problems of its import file (checked while building, like a valid document's)."""
     from jobs.segments.salvage import salvage
     from jobs.segments.schema import reported_by_passes, validator
 
     rest = salvage(doc, validator(), reported_by_passes)
     if rest is None:
-        return None
+        return None, []
     segment, form_errors = build_segment(rest)
-    return None if form_errors else segment
+    source_errors = [e for e in form_errors if e.path == "source.csv"]
+    return (None, []) if len(source_errors) < len(form_errors) else (segment, source_errors)
 
 
 def validate(defs_dir: str) -> list[DefinitionError]:

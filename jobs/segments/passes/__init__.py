@@ -1,18 +1,17 @@
 """Ordered pure checks over a Program; each returns the definition errors it finds.
 
 Order matters only for readability of the report: per-definition checks first (placement,
-labels, behavior, imports), then checks across definitions (uniqueness, references, cycles).
+labels, behavior), then checks across definitions (uniqueness, references, cycles).
 """
 
 from __future__ import annotations
 
-from jobs.segments.passes import behavior, cycles, imports, labels, placement, references, unique
+from jobs.segments.passes import behavior, cycles, labels, placement, references, unique
 
 PASSES = (
     placement.check,
     labels.check,
     behavior.check,
-    imports.check,
     unique.check,
     references.check,
     cycles.check,
