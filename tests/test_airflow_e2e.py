@@ -14,7 +14,7 @@ import pytest
 
 from airflow_helpers import airflow, airflow_env, assert_published, migrate, rows, run_states
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # 2 cores shared: a dags test can take minutes
 
 DAY = dt.date(2026, 6, 30)
 
@@ -157,10 +157,10 @@ def test_transient_conflict_is_retried_and_a_definition_error_fails_once(pipelin
     assert sorted(extra["members"]) == sorted(f"smartlife/{s}" for s in runs)
 
 
-def test_missing_markers_fail_the_wait_naming_the_feed(pipeline, tmp_path):
-    """The day after DAY has landing files for events only and no markers: the wait times out
-    naming both feeds, and nothing of that day is ingested."""
-    lakehouse = pipeline["lakehouse"]
+def test_missing_markers_fail_the_wait_naming_the_feed(tmp_path):
+    """A day whose events have a file but no marker (users are marked complete): the wait times
+    out naming the events feed, once (no retry), and nothing of that day is ingested."""
+    lakehouse = tmp_path / "lakehouse"
     day = DAY + dt.timedelta(days=1)
     folder = lakehouse / "landing" / "events" / f"dt={day.isoformat()}"
     folder.mkdir(parents=True)
@@ -180,5 +180,5 @@ def test_missing_markers_fail_the_wait_naming_the_feed(pipeline, tmp_path):
     tries = _task_tries(env, day)
     assert tries["landing"] == ("failed", 1), tries
     assert tries["ingest.events"][0] == "upstream_failed", tries
-    assert not rows(lakehouse, "bronze.events", "dt", day)
+    assert not (lakehouse / "bronze" / "events").exists()
     print(f"timed out in {time.monotonic() - started:.0f} s")

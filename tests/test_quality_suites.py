@@ -84,7 +84,7 @@ def test_bad_suite_files_are_reported_all_at_once(tmp_path):
         "- labels.yml: meta: unknown key 'owner' (allowed: description, group_by, table)",
         "- labels.yml: expectations[1]: severity is None, expected one of critical, warning, info",
         "- labels.yml: expectations[2]: severity is 'blocker', expected one of critical, warning, info",
-        "- labels.yml: expectations[3]: unknown dataset 'snapshot' (known: rows, snapshot_users, labelled_users, members)",
+        "- labels.yml: expectations[3]: unknown dataset 'snapshot' (known: rows, snapshot_users, labelled_users, members, snapshot_sizes)",
         "- labels.yml: expectations[4]: expect_column_to_be_lovely: expect_column_to_be_lovely not found",
         "- labels.yml: expectations[5]: unknown key 'when' (allowed: kwargs, meta, severity, type)",
     ])

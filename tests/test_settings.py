@@ -112,6 +112,6 @@ def test_the_dag_task_code_path_evaluates_the_segment_defs_folder(sample_lake, o
     shutil.copytree(sample_lake, root)
     monkeypatch.setenv("LAKEHOUSE_ROOT", root)
     monkeypatch.setenv("SEGMENT_DEFS", str(only_gateway))
-    sizes = orchestration.evaluate_segments_for("2026-06-30")
-    assert list(sizes) == ["smartlife/gateway_only"]
+    extra = orchestration.evaluate_segments_for("2026-06-30")
+    assert list(extra["members"]) == ["smartlife/gateway_only"] and extra["failed"] == {}
     assert _published_segments(root, "2026-06-30") == {"gateway_only"}
