@@ -172,8 +172,9 @@ def test_rerunning_a_date_is_idempotent(spark, two_days):
     assert {t: _reader(t, root) for t in tables} == before
 
 
-def test_airflow_task_fails_with_exactly_the_blocked_message(spark, tmp_path, monkeypatch, caplog):
-    """What the labels task calls (jobs.orchestration) lets PublicationBlocked through unchanged."""
+def test_airflow_task_fails_with_exactly_the_blocked_message(spark, tmp_path, monkeypatch, caplog, capfd):
+    """What the labels task calls (jobs.orchestration) fails fast: AirflowFailException (no retry)
+    with exactly the PublicationBlocked message, which it is raised from."""
     import contextlib
     import logging
 
@@ -187,17 +188,23 @@ def test_airflow_task_fails_with_exactly_the_blocked_message(spark, tmp_path, mo
     monkeypatch.setenv("LAKEHOUSE_ROOT", root)
     # no Airflow context here: importing Airflow to ask would reconfigure logging mid-test
     monkeypatch.setattr(jobs.orchestration, "_airflow_variable", lambda key: None)
-    monkeypatch.setattr(jobs.orchestration, "_airflow_spark_url", lambda conn_id: None)
+    monkeypatch.setattr(jobs.orchestration, "_airflow_spark_url", lambda conn_id=None: None)
     monkeypatch.setattr(jobs.engine, "spark_session", lambda settings: contextlib.nullcontext(spark))
     monkeypatch.setattr(label_job, "user_labels", _with_deleted_user(label_job.user_labels))
-    with caplog.at_level(logging.INFO, logger="jobs.orchestration"), pytest.raises(PublicationBlocked) as caught:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with caplog.at_level(logging.INFO, logger="jobs.orchestration"), pytest.raises(AirflowFailException) as failed:
         build_labels_for(D1.isoformat())
-    report = caught.value.report_path
-    assert str(caught.value) == (
+    assert isinstance(failed.value.__cause__, PublicationBlocked)
+    report = failed.value.__cause__.report_path
+    assert str(failed.value) == str(failed.value.__cause__) == (
         "publication of 2024-06-01 blocked by 1 failed check; readers keep the previous published ds:\n"
         "- gold.user_labels labelled_users.snapshot_user_type expect_column_values_to_not_be_in_set: "
         "1 forbidden value, e.g. deleted (bound: not in [deleted])\n"
         f"report: {report}"
     )
-    assert f"gold.user_labels {D1} blocked by the quality gates; quality report: {report}" in caplog.messages
+    # importing Airflow's exceptions lets Airflow's structlog take the logging over: the line may
+    # reach the captured output rather than caplog
+    logged = "\n".join(caplog.messages) + "".join(capfd.readouterr())
+    assert f"gold.user_labels {D1} blocked by the quality gates; quality report: {report}" in logged
     assert published_dates(GOLD_USER_LABELS, root) == []
