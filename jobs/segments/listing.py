@@ -15,7 +15,7 @@ def summarize(runs: Sequence[dict], membership_dates: Iterable[dt.date]) -> list
         runs: rows of gold.segment_runs (any order).
         membership_dates: ds with a published commit of gold.segment_membership.
     """
-    committed = sorted(set(membership_dates))
+    committed = set(membership_dates)
     by_segment: dict[tuple[str, str], list[dict]] = {}
     for row in runs:
         by_segment.setdefault((row["app_id"], row["segment_id"]), []).append(row)
@@ -23,7 +23,9 @@ def summarize(runs: Sequence[dict], membership_dates: Iterable[dt.date]) -> list
     for (app_id, segment_id), rows in sorted(by_segment.items()):
         rows.sort(key=lambda r: r["ds"])
         latest = rows[-1]
-        published = published_ds(rows, committed)
+        # the history, also of a retired segment (readers no longer get it: published_ds says so)
+        published = published_ds(rows, committed) or sorted(
+            r["ds"] for r in rows if r["status"] == "published" and r["ds"] in committed)
         last = next((r for r in rows if published and r["ds"] == published[-1]), None)
         listing.append({
             "app_id": app_id, "segment_id": segment_id, "name": latest["name"], "kind": latest["kind"],
