@@ -32,6 +32,9 @@ class EmbeddedEngine:
     def __init__(self) -> None:
         # Sail logs every session at INFO and every no-op hint or persist at WARN otherwise.
         os.environ.setdefault("RUST_LOG", "error")
+        # Sail ends a session idle for 300 s by default: a test session's shared engine (or a job
+        # waiting on another engine) must not lose it mid-run. The engine lives only as long as its job.
+        os.environ.setdefault("SAIL_SPARK__SESSION_TIMEOUT_SECS", "86400")
         from pysail.spark import SparkConnectServer  # imported late: only the embedded path needs it
 
         self._server = SparkConnectServer("127.0.0.1", 0)
