@@ -1,6 +1,6 @@
 """One label computation run on a given Spark Connect engine, printed as JSON (for the JVM parity test).
 
-Run as a script it starts JVM Spark (``SparkSession.builder.remote("local[2]")``) and prints the
+Run as a script it starts classic JVM Spark (``SparkSession.builder.master("local[2]")``) and prints the
 rows; the test runs the same ``label_rows`` on the embedded engine and compares.
 """
 
@@ -55,9 +55,14 @@ def label_rows(spark: SparkSession) -> list[dict]:
 
 
 if __name__ == "__main__":
-    from jobs.engine import connect
-
-    session = connect(sys.argv[1] if len(sys.argv) > 1 else "local[2]")
+    # classic (py4j) JVM Spark, not PySpark's local Spark Connect server: that one always listens
+    # on port 15002, which the project's cluster holds while the suite runs in CI
+    session = (
+        SparkSession.builder.master(sys.argv[1] if len(sys.argv) > 1 else "local[2]")
+        .config("spark.api.mode", "classic")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
     session.conf.set("spark.sql.shuffle.partitions", "2")  # tiny data: 200 shuffle partitions cost minutes
     try:
         print("LABEL_ROWS " + json.dumps(label_rows(session), ensure_ascii=False))

@@ -199,7 +199,8 @@ def test_rerun_replaces_the_files_of_an_earlier_run(tmp_path):
     for feed in ("events", "users"):
         folders = sorted(p.name for p in (tmp_path / "landing" / feed).iterdir())
         assert folders == ["dt=2026-06-29", "dt=2026-06-30"]
-        assert [p.name for p in (tmp_path / "landing" / feed / "dt=2026-06-30").iterdir()] == ["part-00000.jsonl.gz"]
+        assert sorted(p.name for p in (tmp_path / "landing" / feed / "dt=2026-06-30").iterdir()) == [
+            "_SUCCESS", "part-00000.jsonl.gz"]
 
 
 def test_progress_reports_each_app_and_each_day(tmp_path):

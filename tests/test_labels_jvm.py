@@ -8,6 +8,7 @@ the embedded engine. No Delta on the JVM side here: the case feeds DataFrames di
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -22,9 +23,12 @@ TESTS = pathlib.Path(__file__).parent
 @pytest.mark.timeout(900)
 def test_same_labels_on_jvm_spark_and_embedded_engine(spark):
     embedded = label_rows(spark)
+    # this process's Spark Connect client marks the environment as connect mode; the JVM case
+    # runs classic Spark, so it must not inherit that
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE")}
     run = subprocess.run(
         [sys.executable, str(TESTS / "jvm_labels_case.py"), "local[2]"],
-        cwd=TESTS, capture_output=True, text=True, timeout=840, check=False,
+        cwd=TESTS, env=env, capture_output=True, text=True, timeout=840, check=False,
     )  # fmt: skip
     lines = [line for line in run.stdout.splitlines() if line.startswith("LABEL_ROWS ")]
     assert run.returncode == 0 and lines, f"JVM Spark run failed:\n{run.stderr[-3000:]}"

@@ -130,8 +130,12 @@ program, errors = check_definitions(sys.argv[1])
 now = dt.datetime(2026, 1, 1)
 runs = unbuilt_runs(program, errors, ["smartlife"], now, now, dt.date(2026, 1, 1))
 usage = resource.getrusage(resource.RUSAGE_SELF)
+# the peak of this process's own memory (VmHWM): ru_maxrss keeps the parent's peak across
+# fork + exec, so under a large pytest process it would measure pytest, not the validator
+with open("/proc/self/status") as fh:
+    peak_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": time.monotonic() - started, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-                  "max_rss_mb": usage.ru_maxrss / 1024,
+                  "max_rss_mb": peak_kb / 1024,
                   "errors": [e.one_line() for e in errors],
                   "failed_runs": sorted((r.segment_id, r.status) for r in runs),
                   "valid": [s.id for s in program.segments]}))
