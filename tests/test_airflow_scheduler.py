@@ -13,6 +13,7 @@ processor as separate processes on a SQLite metadata DB, started once for this m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -56,7 +57,7 @@ def _free_port() -> int:
 
 
 def _start(env, log_dir: Path, name: str, *args: str) -> subprocess.Popen:
-    log = open(log_dir / f"{name}.log", "wb")
+    log = open(log_dir / f"{name}.log", "ab")  # a restarted component appends
     return subprocess.Popen([str(VENV_BIN / "airflow"), *args], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
@@ -109,6 +110,21 @@ class Deployment:
                 return result
             assert time.monotonic() < deadline, f"{what}: not done in {timeout:.0f} s\n{self.task_logs()}"
             time.sleep(every)
+
+    @contextlib.contextmanager
+    def writers_stopped(self):
+        """Stops the scheduler and the DAG processor for the block, then starts them again (their
+        logs are appended to). SQLite has one writer: `airflow backfill create` next to a running
+        scheduler failed with "database is locked", Airflow deleted the half-made backfill's runs,
+        and the scheduler then died on the deleted DagRun (ObjectDeletedError), in CI."""
+        names = ("scheduler", "dag-processor")
+        for name in names:
+            _stop(self.processes[COMPONENTS.index(name)])
+        try:
+            yield
+        finally:
+            for name in names:
+                self.processes[COMPONENTS.index(name)] = _start(self.env, self.home, name, name)
 
     def task_logs(self) -> str:
         logs = "\n".join(p.read_text()[-1500:] for p in sorted((self.home / "logs").rglob("*.log")))
@@ -232,7 +248,8 @@ def _backfill(d: Deployment, reprocess: str) -> int:
     command = ("backfill", "create", "--dag-id", "lakehouse_daily", "--from-date", d.backfill_first.isoformat(),
                "--to-date", d.backfill_last.isoformat(), "--max-active-runs", "1", "--reprocess-behavior", reprocess)
     for attempt in range(1, 6):
-        done = airflow(d.env, *command)
+        with d.writers_stopped():
+            done = airflow(d.env, *command)
         if done.returncode == 0:
             break
         # On SQLite a write of the scheduler or DAG processor between the command's read and its

@@ -138,10 +138,15 @@ def _value(value):
     return value
 
 
+def compared_columns(table) -> list[str]:
+    """The columns compared: all but run ids, timestamps and paths."""
+    return [f.name for f in table.schema.fields
+            if f.name not in RUN_COLUMNS and not isinstance(f.dataType, T.TimestampType)]
+
+
 def comparable_rows(table, root: str) -> list[tuple]:
     """The table's rows through delta-rs without run ids, timestamps and paths, sorted."""
-    keep = [f.name for f in table.schema.fields
-            if f.name not in RUN_COLUMNS and not isinstance(f.dataType, T.TimestampType)]
+    keep = compared_columns(table)
     data = DeltaTable(table.location(root)).to_pyarrow_table(columns=keep).to_pylist()
     return sorted((tuple(_value(row[c]) for c in keep) for row in data), key=repr)
 
@@ -150,7 +155,7 @@ def comparable_rows(table, root: str) -> list[tuple]:
 def test_every_gold_table_is_equal_on_both_engines(embedded_lake, cluster_lake, table):
     embedded, cluster = comparable_rows(table, embedded_lake), comparable_rows(table, cluster_lake)
     if table in (GOLD_USER_LABELS, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS):
-        ds_index = [f.name for f in table.schema.fields if f.name not in RUN_COLUMNS].index("ds")
+        ds_index = compared_columns(table).index("ds")
         assert {row[ds_index] for row in embedded} == set(DATES)  # every date published
     assert len(cluster) == len(embedded)
     assert [row for row in cluster if row not in set(embedded)] == []
