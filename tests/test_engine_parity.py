@@ -176,14 +176,19 @@ def test_the_imports_and_once_segments_ran_on_the_cluster(cluster_lake):
     assert last[("homeplus", "buyers_not_churning")]["kind"] == "nested"
     assert {r["status"] for r in last.values()} == {"published"}
     failures = DeltaTable(GOLD_SEGMENT_IMPORT_FAILURES.location(cluster_lake)).to_pyarrow_table().to_pylist()
-    assert {(f["line"], f["value"]) for f in failures if f["segment_id"] == "care_list" and f["ds"] == END} >= {
+    # a `once` import's failed lines are recorded on the ds it was evaluated (the first), not again
+    evaluated = last[("homeplus", "care_list")]["evaluated_ds"]
+    assert evaluated == DATES[0]
+    assert {(f["line"], f["value"]) for f in failures if f["segment_id"] == "care_list" and f["ds"] == evaluated} >= {
         (3, "u_9999"), (5, "x")}
 
 
 def _plain_values(namespace: dict, root: str) -> dict:
     simple = (bool, int, float, str, dt.date, list, tuple, set, dict)
     return {name: value for name, value in namespace.items()
-            if not name.startswith("_") and name != "LAKEHOUSE_ROOT" and isinstance(value, simple)
+            # `row` is a loop variable the examples leave behind: the last row read, whose place
+            # depends on the files' order, which differs between the engines' writes
+            if not name.startswith("_") and name not in ("LAKEHOUSE_ROOT", "row") and isinstance(value, simple)
             and root not in repr(value)}
 
 
