@@ -24,12 +24,9 @@ from jobs.bronze.parse import (
     quote,
 )
 from jobs.catalogs import EventSpec
+from jobs.contract import DAY_MS, EPOCH_ORDINAL, LATE_DAYS, epoch_day
 
-DAY_MS = 86_400_000
-LATE_DAYS = 3  # an event may arrive up to this many days after the start of its own date
 REQUIRED = ("event_id", "app_id", "event", "ts")
-_EPOCH = dt.date(1970, 1, 1)
-_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
 MAX_PROPS_DEPTH = 32  # props nesting deeper than this is quarantined as too_deep (PRODUCT.md)
@@ -65,14 +62,15 @@ def prop_rules(catalog: Mapping[str, EventSpec]) -> dict[str, PropRules]:
 
 @dataclass(frozen=True)
 class TsWindow:
-    """Accepted event times for one arrival date: ``[start of dt - 3 days, end of dt)`` in epoch ms."""
+    """Accepted event times for one arrival date: ``[start of dt - LATE_DAYS, end of dt)`` in epoch ms
+    (``jobs.contract``: the late-event window)."""
 
     start_ms: int
     end_ms: int
 
     @classmethod
     def for_arrival(cls, arrival: dt.date) -> "TsWindow":
-        day = (arrival - _EPOCH).days
+        day = epoch_day(arrival)
         return cls((day - LATE_DAYS) * DAY_MS, (day + 1) * DAY_MS)
 
 
@@ -143,7 +141,7 @@ def _event(line: bytes, window: TsWindow, rules: Mapping[str, PropRules]) -> dic
         "uid": uid,
         "event": code,
         "ts": ts,
-        "event_date": dt.date.fromordinal(_EPOCH_ORDINAL + ts // DAY_MS),
+        "event_date": dt.date.fromordinal(EPOCH_ORDINAL + ts // DAY_MS),
         "platform": platform,
         "app_version": app_version,
         "phone_model": phone_model,

@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.bronze.dedupe import IS_DUPLICATE, mark_duplicates, outcome_counts
-from jobs.bronze.events import LATE_DAYS, TsWindow, parse_event, prop_rules
+from jobs.bronze.events import TsWindow, parse_event, prop_rules
 from jobs.bronze.landing import LandingFolder, landing_folder
 from jobs.bronze.read import FILE_FAILURE, ParseLine, parse_landing
 from jobs.bronze.report import FAILED, READ, SKIPPED, FileOutcome, IngestReport, canonical_json
@@ -21,6 +21,7 @@ from jobs.bronze.staging import staged
 from jobs.bronze.upgrade import add_missing_columns
 from jobs.bronze.users import parse_user
 from jobs.catalogs import event_catalog
+from jobs.contract import LATE_DAYS, USER_KEY
 from jobs.delta_io import commit, ensure_table, read_table, replace_partition
 from jobs.tables import (
     BRONZE_EVENTS,
@@ -52,7 +53,7 @@ class Feed:
 
 
 EVENTS = Feed("events", BRONZE_EVENTS, BRONZE_EVENTS_QUARANTINE, ("event_id",), LATE_DAYS)
-USERS = Feed("users", BRONZE_USERS, BRONZE_USERS_QUARANTINE, ("app_id", "uid"), 0)
+USERS = Feed("users", BRONZE_USERS, BRONZE_USERS_QUARANTINE, USER_KEY, 0)
 
 
 def ingest_events(spark: SparkSession, root: str, dt: datetime.date) -> IngestReport:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.catalogs import event_catalog
+from jobs.contract import DAY_MS
 from jobs.generate.behaviour import MODULES, Module, Rate, session_order
-from jobs.generate.devices import DAY_MS, OWNER
+from jobs.generate.devices import OWNER
 from jobs.generate.population import Population
 from jobs.generate.vocab import (
     DEVICE_CATEGORY_WEIGHTS,

@@ -8,11 +8,11 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
+from jobs.contract import DAY_MS
 from jobs.generate import ids
 from jobs.generate.text import choose, int_text, join
 from jobs.generate.vocab import DEVICE_CATEGORIES, DEVICE_CATEGORY_WEIGHTS, SHARED_DEVICE_SHARE
 
-DAY_MS = 86_400_000
 BIND_HORIZON_DAYS = 30  # devices may be bound up to this long after the last date (not yet in any snapshot)
 # Devices per user: (share of users, fewest, most); user_distribution none/elementary/intermediate/advanced.
 DEVICE_COUNT_MIX = ((0.28, 0, 0), (0.45, 1, 3), (0.22, 4, 9), (0.05, 10, 24))

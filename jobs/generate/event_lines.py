@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jobs.catalogs import event_catalog
+from jobs.contract import DAY_MS
 from jobs.generate import ids
 from jobs.generate.activity import CODE, CODES, DayEvents
 from jobs.generate.jsonl import Choice, Field, lookup, pick, render
@@ -62,7 +63,7 @@ class EventTexts:
     def version_row(self, ev: DayEvents) -> np.ndarray:
         """Index into ``app_version``: the phone's user, shifted by ``size`` after the upgrade."""
         phone = self.phone(ev)
-        return phone + self.size * (ev.ts // 86_400_000 >= self.upgrade_day[phone])
+        return phone + self.size * (ev.ts // DAY_MS >= self.upgrade_day[phone])
 
     def who_row(self, ev: DayEvents) -> np.ndarray:
         """Index into ``who``."""

@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jobs.contract import DAY_MS, LATE_DAYS
 from jobs.generate.activity import CODE, DayEvents
 from jobs.generate.config import FaultRates
-from jobs.generate.devices import DAY_MS
 from jobs.generate.event_lines import (
     DIMENSION_AS_NUMBER, INTEGER_AS_FLOAT, MALL_ORDERS, MEASURE_AS_STRING, VAS_ORDERS, EventTexts, event_fields,
 )
@@ -24,7 +24,6 @@ from jobs.generate.jsonl import Field, render, take_fields
 from jobs.generate.text import choose, concat, fixed_digits, int_text, join
 from jobs.generate.vocab import GARBAGE_LINES, UNKNOWN_EVENTS
 
-LATE_DAYS = 3  # the ingestion accepts events up to 3 days after their date
 LINE_FAULTS = ("malformed", "unknown_event", "wrong_type", "missing_field", "out_of_range")
 CUTS = (12, 30, 55, 80, 110)  # truncation points (characters) of malformed lines
 GARBAGE_SHARE = 0.3

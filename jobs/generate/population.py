@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from jobs.contract import DAY_MS
 from jobs.generate import ids
-from jobs.generate.devices import DAY_MS, Devices, build_devices
+from jobs.generate.devices import Devices, build_devices
 from jobs.generate.vocab import (
     APP_VERSION_WEIGHTS,
     APP_VERSIONS,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from jobs.contract import day_date, epoch_day
 from jobs.generate.app_day import AppDay, EventsOut, SnapshotOut
 from jobs.generate.config import FAULT_TYPES, FEEDS, GenerationReport, GeneratorConfig
 from jobs.generate.jsonl import lookup
@@ -17,7 +18,6 @@ from jobs.generate.text import concat, file_bytes
 from jobs.generate.writer import LandingWriter
 from jobs.markers import write_markers
 
-EPOCH = dt.date(1970, 1, 1)
 FILES = 9  # random stream purpose: which file a late or re-delivered line lands in
 
 Progress = Callable[[str, int, int], None]
@@ -38,7 +38,7 @@ def generate(config: GeneratorConfig, root: str, progress: Progress | None = Non
     """
     started = time.perf_counter()
     tell = progress or (lambda stage, done, total: None)
-    start_day, end_day = (config.start - EPOCH).days, (config.end - EPOCH).days
+    start_day, end_day = epoch_day(config.start), epoch_day(config.end)
     ledger = Ledger(config)
     writer = LandingWriter(root, config.compress)
     try:
@@ -49,7 +49,7 @@ def generate(config: GeneratorConfig, root: str, progress: Progress | None = Non
             tell("population", index + 1, len(config.apps))
         arriving: dict[int, list[pa.Array]] = defaultdict(list)
         for number, day in enumerate(range(start_day, end_day + 1), start=1):
-            date = (EPOCH + dt.timedelta(days=day)).isoformat()
+            date = day_date(day).isoformat()
             events, snapshots = [], []
             for app in apps:
                 out = app.events(day)
@@ -57,7 +57,7 @@ def generate(config: GeneratorConfig, root: str, progress: Progress | None = Non
                 ledger.add(date, "events", out.injected)
                 for fault, arrival, lines in out.later:
                     arriving[arrival].append(lines)
-                    ledger.add((EPOCH + dt.timedelta(days=arrival)).isoformat(), "events", {fault: len(lines)})
+                    ledger.add(day_date(arrival).isoformat(), "events", {fault: len(lines)})
                 snapshot = app.snapshot(day)
                 snapshots.append(snapshot)
                 ledger.add(date, "users", snapshot.injected)
@@ -70,7 +70,7 @@ def generate(config: GeneratorConfig, root: str, progress: Progress | None = Non
             tell("days", number, config.days)
         writer.wait()
         # Only now is every file of every date written: the upstream's completeness markers.
-        write_markers(root, [(EPOCH + dt.timedelta(days=d)).isoformat() for d in range(start_day, end_day + 1)])
+        write_markers(root, [day_date(d).isoformat() for d in range(start_day, end_day + 1)])
         report = ledger.report(time.perf_counter() - started)
         writer.write_manifest(report.as_dict())
         return report

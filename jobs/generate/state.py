@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jobs.contract import DAY_MS
 from jobs.generate.activity import CODE, DayEvents
-from jobs.generate.devices import DAY_MS
 from jobs.generate.population import Population
 from jobs.generate.vocab import CLOUD_STORAGE_DAYS, VAS_SERVICES
 

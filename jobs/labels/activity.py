@@ -7,10 +7,10 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.silver.fields import field
 from jobs.labels.windows import MAX_WINDOW_DAYS, days_in, events_in, in_window
 
-KEY = ("app_id", "uid")
 NAMED_PLATFORMS = ("ios", "android")  # shown as is; any other raw value is Others
 ACTIVITY_DEFAULTS = {
     "platform": "Unknown",
@@ -34,12 +34,12 @@ def platform_labels(platforms: DataFrame, ds: dt.date) -> DataFrame:
     seen latest; same latest time too: the greatest value), shown as ios, android or Others."""
     per_value = (
         platforms.where(in_window(ds, MAX_WINDOW_DAYS))
-        .groupBy(*KEY, "platform")
+        .groupBy(*USER_KEY, "platform")
         .agg(F.sum("events").alias("_n"), F.max("last_ts").alias("_last"))
     )
-    top = per_value.groupBy(*KEY).agg(F.max(F.struct("_n", "_last", "platform")).alias("_top"))
+    top = per_value.groupBy(*USER_KEY).agg(F.max(F.struct("_n", "_last", "platform")).alias("_top"))
     raw = field("_top", "platform")
-    return top.select(*KEY, F.when(raw.isin(*NAMED_PLATFORMS), raw).otherwise("Others").alias("platform"))
+    return top.select(*USER_KEY, F.when(raw.isin(*NAMED_PLATFORMS), raw).otherwise("Others").alias("platform"))
 
 
 def activity_labels(activity: DataFrame, platforms: DataFrame, daily_events: DataFrame, ds: dt.date) -> DataFrame:
@@ -51,22 +51,22 @@ def activity_labels(activity: DataFrame, platforms: DataFrame, daily_events: Dat
             silver.user_daily_platforms and silver.user_daily_events; rows outside the window are
             ignored.
     """
-    recent = activity.where(in_window(ds, MAX_WINDOW_DAYS)).groupBy(*KEY).agg(
+    recent = activity.where(in_window(ds, MAX_WINDOW_DAYS)).groupBy(*USER_KEY).agg(
         days_in(ds, 30, F.lit(True)).alias("active_days_30d"),
         F.max("last_ts").alias("last_active_time"),
         F.max("event_date").alias("last_active_date"),
         _latest_value("app_version").alias("_app_version"),
         _latest_value("phone_model").alias("_phone_model"),
     )
-    control = daily_events.where(in_window(ds, 30)).groupBy(*KEY).agg(
+    control = daily_events.where(in_window(ds, 30)).groupBy(*USER_KEY).agg(
         events_in(ds, 30, F.col("event") == "voice_control").alias("_voice"),
         events_in(ds, 30, F.col("event") == "panel_control").alias("_panel"),
     )
     return (
-        recent.join(control, list(KEY), "left")
-        .join(platform_labels(platforms, ds), list(KEY), "left")
+        recent.join(control, list(USER_KEY), "left")
+        .join(platform_labels(platforms, ds), list(USER_KEY), "left")
         .select(
-            *KEY,
+            *USER_KEY,
             F.coalesce(F.col("platform"), F.lit("Unknown")).alias("platform"),
             F.coalesce(field("_app_version", "value"), F.lit("NA")).alias("app_version"),
             F.coalesce(field("_phone_model", "value"), F.lit("NA")).alias("phone_model"),

@@ -7,6 +7,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.labels.activity import ACTIVITY_DEFAULTS, activity_labels
 from jobs.labels.country import with_country_names
 from jobs.labels.devices import PAIRING_DEFAULTS, pairing_labels, with_device_labels
@@ -16,7 +17,6 @@ from jobs.labels.profile import with_profile_labels
 from jobs.labels.value import ALLTIME_DEFAULTS, alltime_labels, with_cloud_storage_labels
 from jobs.tables import GOLD_USER_LABELS
 
-KEY = ["app_id", "uid"]
 # The value of an event-derived label for a user without the events (null: stays null).
 LABEL_DEFAULTS = {**ACTIVITY_DEFAULTS, **PAIRING_DEFAULTS, **MALL_DEFAULTS, **ALLTIME_DEFAULTS}
 
@@ -60,7 +60,7 @@ def user_labels(
         mall_labels(daily_events, ds),
         alltime_labels(totals),
     ):
-        labelled = labelled.join(per_user, KEY, "left")
+        labelled = labelled.join(per_user, list(USER_KEY), "left")
     labelled = labelled.withColumns(
         {name: _default(name, value) for name, value in LABEL_DEFAULTS.items() if value is not None}
     ).transform(with_lifecycle, ds)

@@ -7,6 +7,7 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.labels.windows import events_in
 
 CATEGORY_LABELS = {"has_gateway": "gateway", "has_ipc": "ipc", "has_lock": "lock", "has_speaker": "speaker", "has_panel": "panel"}
@@ -50,15 +51,14 @@ def pairing_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
     the rate can move a user across a boundary.
     """
     pairing = F.col("event") == "pairing_end"
-    counts = daily_events.groupBy("app_id", "uid").agg(
+    counts = daily_events.groupBy(*USER_KEY).agg(
         events_in(ds, PAIRING_WINDOW_DAYS, pairing).alias("_all"),
         events_in(ds, PAIRING_WINDOW_DAYS, pairing & (F.col("dim_result") == "success")).alias("_ok"),
     )
     ok, total = F.col("_ok"), F.col("_all")
     level = F.when(ok * 5 >= total * 4, "high").when(ok * 2 >= total, "medium").otherwise("low")
     return counts.where(total > 0).select(
-        "app_id",
-        "uid",
+        *USER_KEY,
         (ok.cast("double") / F.when(total > 0, total.cast("double"))).alias("pairing_success_rate_90d"),
         level.alias("pairing_level_90d"),
     )

@@ -7,13 +7,12 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-DAY_MS = 86_400_000
-EPOCH = dt.date(1970, 1, 1)
+from jobs.contract import DAY_MS, epoch_day
 
 
 def _days_before(ds: dt.date, epoch_ms: Column) -> Column:
     """Whole UTC dates from the date of ``epoch_ms`` to ``ds`` (no session time zone involved)."""
-    return F.lit((ds - EPOCH).days) - F.floor(epoch_ms / F.lit(DAY_MS))
+    return F.lit(epoch_day(ds)) - F.floor(epoch_ms / F.lit(DAY_MS))
 
 
 def lifecycle(ds: dt.date) -> Column:

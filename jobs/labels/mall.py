@@ -7,11 +7,11 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.silver.fields import field
 from jobs.labels.windows import MAX_WINDOW_DAYS, days_in, events_in, in_window
 from jobs.silver.events import measure_sum_in_range
 
-KEY = ("app_id", "uid")
 # mall_activity_30d weights in tenths: 0.1 browse + 0.2 item tap + 0.3 favorite + 0.4 add to cart
 ACTIVITY_TENTHS = {"mall_browse": 1, "mall_item_tap": 2, "mall_favorite": 3, "mall_add_cart": 4}
 ORDER_LABELS = {"ordered": "mall_order_placed", "paid": "mall_order_paid"}
@@ -51,7 +51,7 @@ def mall_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
     is_mall = F.col("event").startswith("mall_")
     rows = daily_events.where(in_window(ds, MAX_WINDOW_DAYS) & (is_mall | (F.col("event") == "coupon_received")))
     rows = rows.select(
-        *KEY,
+        *USER_KEY,
         "event",
         "event_date",
         "events",
@@ -73,14 +73,14 @@ def mall_labels(daily_events: DataFrame, ds: dt.date) -> DataFrame:
             F.sum(F.when(F.col("event") == event, F.col("_items"))).alias(f"_items_{kind}"),
             F.sum(F.when(F.col("event") == event, F.col("_amount"))).alias(f"_amount_{kind}"),
         ]
-    sums = rows.groupBy(*KEY).agg(*aggs)
+    sums = rows.groupBy(*USER_KEY).agg(*aggs)
     orders = {}
     for kind in ORDER_LABELS:
         # try_cast: a sum too big for the column is a null (the label checks name it), never a crash
         orders[f"mall_items_{kind}_180d"] = F.coalesce(F.col(f"_items_{kind}"), F.lit(0)).try_cast("bigint")
         orders[f"mall_amount_{kind}_180d"] = F.coalesce(F.col(f"_amount_{kind}"), F.lit(0)).try_cast("double")
     return sums.select(
-        *KEY,
+        *USER_KEY,
         "last_mall_visit_time",
         (F.col("_tenths").cast("double") / F.lit(10.0)).alias("mall_activity_30d"),
         "mall_visit_days_30d",

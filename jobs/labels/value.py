@@ -5,9 +5,9 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.silver.fields import field
 
-KEY = ("app_id", "uid")
 ALLTIME_DEFAULTS = {
     "vas_subscribed": False,
     "vas_orders_placed": 0,
@@ -35,7 +35,7 @@ def alltime_labels(totals: DataFrame) -> DataFrame:
     ratings = F.col("cs_chat_satisfied") + F.col("cs_chat_dissatisfied") + F.col("cs_chat_fair")
     resolved = _share(F.col("feedback_resolved"), F.col("feedback_submitted"))
     return totals.select(
-        *KEY,
+        *USER_KEY,
         (F.col("vas_orders_completed") > 0).alias("vas_subscribed"),
         F.col("vas_orders_placed"),
         F.col("vas_amount_placed").cast("double").alias("vas_amount_placed"),

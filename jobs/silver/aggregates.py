@@ -5,10 +5,11 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.silver.fields import field
 from jobs.tables import AMOUNT, EVENT_DIMENSIONS, EVENT_MEASURES
 
-USER_DAY = ("app_id", "uid", "event_date")
+USER_DAY = (*USER_KEY, "event_date")
 
 
 def _has_text(name: str) -> Column:

@@ -7,6 +7,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.silver.events import measure_sum_in_range
 from jobs.tables import AMOUNT
 
@@ -25,7 +26,6 @@ ALLTIME_COUNTS = {
 ALLTIME_AMOUNTS = {"vas_amount_placed": "vas_order_placed", "vas_amount_completed": "vas_order_completed"}
 ALLTIME_EVENTS = tuple(sorted({*ALLTIME_COUNTS.values(), *ALLTIME_AMOUNTS.values()}))
 COUNTERS = (*ALLTIME_COUNTS, *ALLTIME_AMOUNTS)
-KEY = ("app_id", "uid")
 
 
 def _typed(name: str, column):
@@ -39,7 +39,7 @@ def alltime_increment(daily_events: DataFrame, after: dt.date | None, through: d
     if after is not None:
         in_range &= F.col("event_date") > F.lit(after)
     rows = daily_events.where(in_range & F.col("event").isin(list(ALLTIME_EVENTS))).select(
-        *KEY, "event", "events", measure_sum_in_range("amount").alias("_amount")
+        *USER_KEY, "event", "events", measure_sum_in_range("amount").alias("_amount")
     )
     zero = F.lit(0).cast(AMOUNT)
     aggs = [
@@ -49,14 +49,14 @@ def alltime_increment(daily_events: DataFrame, after: dt.date | None, through: d
         F.sum(F.when(F.col("event") == event, F.coalesce(F.col("_amount"), zero)).otherwise(zero)).alias(name)
         for name, event in ALLTIME_AMOUNTS.items()
     ]
-    totals = rows.groupBy(*KEY).agg(*aggs)
-    return totals.select(*KEY, *[_typed(name, F.col(name)) for name in COUNTERS])
+    totals = rows.groupBy(*USER_KEY).agg(*aggs)
+    return totals.select(*USER_KEY, *[_typed(name, F.col(name)) for name in COUNTERS])
 
 
 def add_alltime(previous: DataFrame | None, increment: DataFrame) -> DataFrame:
     """The counters of ``previous`` (a state, or None) plus ``increment``, per user."""
     if previous is None:
-        return increment.select(*KEY, *COUNTERS)
-    both = previous.select(*KEY, *COUNTERS).unionByName(increment.select(*KEY, *COUNTERS))
-    totals = both.groupBy(*KEY).agg(*[F.sum(name).alias(name) for name in COUNTERS])
-    return totals.select(*KEY, *[_typed(name, F.col(name)) for name in COUNTERS])
+        return increment.select(*USER_KEY, *COUNTERS)
+    both = previous.select(*USER_KEY, *COUNTERS).unionByName(increment.select(*USER_KEY, *COUNTERS))
+    totals = both.groupBy(*USER_KEY).agg(*[F.sum(name).alias(name) for name in COUNTERS])
+    return totals.select(*USER_KEY, *[_typed(name, F.col(name)) for name in COUNTERS])

@@ -10,8 +10,6 @@ from pyspark.sql import functions as F
 from jobs.catalogs import event_catalog
 from jobs.tables import AMOUNT, EVENT_DIMENSIONS, EVENT_MEASURES, SILVER_EVENTS
 
-LATE_DAYS = 3  # an event may arrive up to 3 days after its own date (bronze quarantines later ones)
-
 
 def _events_declaring(kind: str, name: str) -> list[str]:
     return [code for code, spec in event_catalog().items() if name in getattr(spec, kind)]
@@ -61,7 +59,7 @@ def clean_events(bronze_events: DataFrame, first: dt.date, last: dt.date) -> Dat
 
     Args:
         bronze_events: bronze.events rows of every arrival date that can hold those event dates
-            (``first`` .. ``last + LATE_DAYS``).
+            (``first`` .. ``last + LATE_DAYS``, ``jobs.contract``: the late-event window).
         first, last: the event dates to produce, inclusive.
 
     Returns:

@@ -14,10 +14,11 @@ import logging
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.contract import EPOCH, LATE
 from jobs.delta_io import ensure_table, read_table, replace_partition, replace_range
 from jobs.silver.aggregates import user_daily_activity, user_daily_events, user_daily_platforms
 from jobs.silver.alltime import add_alltime, alltime_increment
-from jobs.silver.events import LATE_DAYS, clean_events
+from jobs.silver.events import clean_events
 from jobs.tables import (
     BRONZE_EVENTS,
     SILVER_EVENTS,
@@ -29,20 +30,20 @@ from jobs.tables import (
 
 log = logging.getLogger(__name__)
 
-BEGINNING = dt.date(1970, 1, 1)  # a rebuild replaces every silver date from here to ds
+BEGINNING = EPOCH  # a rebuild replaces every silver date from here to ds
 DAYS = dt.timedelta(days=1)
 
 
 def closed_date(ds: dt.date) -> dt.date:
     """The newest event date that can no longer receive events in a run for ``ds``."""
-    return ds - LATE_DAYS * DAYS
+    return ds - LATE
 
 
 def build_silver(spark: SparkSession, root: str, ds: dt.date) -> None:
     """Recomputes silver event dates ds-3..ds from bronze and rolls the all-time state to ds-3."""
-    first = ds - LATE_DAYS * DAYS
+    first = ds - LATE
     bronze = read_table(spark, BRONZE_EVENTS, root).where(
-        F.col("dt").between(F.lit(first), F.lit(ds + LATE_DAYS * DAYS))
+        F.col("dt").between(F.lit(first), F.lit(ds + LATE))
     )
     _write_event_dates(spark, root, clean_events(bronze, first, ds), first, ds)
     _write_state(spark, root, closed_date(ds), from_scratch=False)
@@ -51,7 +52,7 @@ def build_silver(spark: SparkSession, root: str, ds: dt.date) -> None:
 def rebuild_silver(spark: SparkSession, root: str, ds: dt.date) -> None:
     """Recomputes every silver event date up to ``ds`` from all of bronze, and the all-time state
     at ds-3 from the daily aggregates alone (older state partitions are dropped)."""
-    bronze = read_table(spark, BRONZE_EVENTS, root).where(F.col("dt") <= F.lit(ds + LATE_DAYS * DAYS))
+    bronze = read_table(spark, BRONZE_EVENTS, root).where(F.col("dt") <= F.lit(ds + LATE))
     _write_event_dates(spark, root, clean_events(bronze, BEGINNING, ds), BEGINNING, ds)
     _write_state(spark, root, closed_date(ds), from_scratch=True)
 
