@@ -111,6 +111,15 @@ def commit(action: Callable[[], R], what: str, *, idempotent: bool = True, attem
         raise CommitConflict(message) from last
 
 
+def delta_rs_commit_properties():
+    """Commit properties for delta-rs's own commits (maintenance): delta-rs rebases a commit that
+    lost a race on the winner and retries it itself; this gives it the same limit as ``commit``
+    (``COMMIT_ATTEMPTS`` attempts in all) instead of its default of 15 retries."""
+    from deltalake import CommitProperties
+
+    return CommitProperties(max_commit_retries=COMMIT_ATTEMPTS - 1)
+
+
 def _reason(error: BaseException | None) -> str:
     return "a concurrent commit won" if error is not None and is_commit_conflict(error) else "lost the engine"
 
@@ -198,7 +207,16 @@ def partition_predicate(values: Mapping[str, object]) -> tuple[str, Column]:
 
 
 def ensure_table(spark: SparkSession, table: Table, root: str) -> None:
-    """Creates the table, empty, with its declared schema and partitioning, if it does not exist."""
+    """Creates the table, empty, with its declared schema and partitioning, if it does not exist.
+
+    The creation is a commit like any other (two runs of a first date create it at once), so it is
+    retried by ``commit``; creating a table that exists changes nothing, so it is idempotent.
+    """
+    commit(lambda: _create_if_missing(spark, table, root), f"create {table.name}")
+
+
+def _create_if_missing(spark: SparkSession, table: Table, root: str) -> None:
+    """The creation itself, for callers already inside a ``commit`` (no nested retries)."""
     writer = spark.createDataFrame([], table.schema).write.format("delta").mode("ignore")
     if table.partition_by:
         writer = writer.partitionBy(*table.partition_by)
@@ -230,7 +248,7 @@ def _replace_where(df: DataFrame, table: Table, root: str, sql: str) -> None:
     """Replaces the rows matching ``sql`` with ``df`` (already checked to lie inside it), retrying."""
 
     def write() -> None:
-        ensure_table(df.sparkSession, table, root)
+        _create_if_missing(df.sparkSession, table, root)
         df.write.format("delta").mode("overwrite").option("replaceWhere", sql).save(table.location(root))
 
     commit(write, f"replace {sql} of {table.name}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from deltalake import DeltaTable
 from pyarrow import fs as pafs
 
+from jobs.delta_io import delta_rs_commit_properties
 from jobs.storage import filesystem, storage_options
 from jobs.tables import Table
 
@@ -72,7 +73,8 @@ def ensure_properties(delta: DeltaTable) -> bool:
     current = delta.metadata().configuration
     missing = {k: v for k, v in TABLE_PROPERTIES.items() if current.get(k) != v}
     if missing:
-        delta.alter.set_table_properties(missing, raise_if_not_exists=False)
+        delta.alter.set_table_properties(missing, raise_if_not_exists=False,
+                                         commit_properties=delta_rs_commit_properties())
     return bool(missing)
 
 
@@ -86,7 +88,7 @@ def drop_old_staging(delta: DeltaTable, date_column: str, keep_days: int) -> int
     old = [d for d in dates if d < cutoff]
     if old:
         # The predicate is built from a date the table itself holds, never from user input.
-        delta.delete(f"{date_column} < '{cutoff.isoformat()}'")
+        delta.delete(f"{date_column} < '{cutoff.isoformat()}'", commit_properties=delta_rs_commit_properties())
     return len(old)
 
 
@@ -110,8 +112,9 @@ def maintain_table(table: Table, location: str, *, staging: bool, retention_hour
     removed = 0
     if staging:
         removed = drop_old_staging(delta, date_column(table), staging_keep_days)
-    metrics = {} if pinned else delta.optimize.compact()
-    vacuumed = delta.vacuum(retention_hours=int(retention_hours), enforce_retention_duration=False, dry_run=False)
+    metrics = {} if pinned else delta.optimize.compact(commit_properties=delta_rs_commit_properties())
+    vacuumed = delta.vacuum(retention_hours=int(retention_hours), enforce_retention_duration=False, dry_run=False,
+                            commit_properties=delta_rs_commit_properties())
     delta.create_checkpoint()
     if not pinned:
         delta.cleanup_metadata()
@@ -135,7 +138,8 @@ def maintain(root: str, *, retention_hours: float = RETENTION_HOURS,
     """Maintains every table under ``root`` and its staging twin (where one was written).
 
     Run it when no pipeline run writes (the weekly DAG waits for the daily one): compaction and
-    vacuum are commits too, and a daily commit that loses the race to them is retried.
+    vacuum are commits too, and a daily commit that loses the race to them is retried; these
+    commits retry a lost race within the same limit (``jobs.delta_io.delta_rs_commit_properties``).
 
     Args:
         retention_hours: files removed from published tables more than this long ago are deleted.

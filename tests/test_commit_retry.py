@@ -123,3 +123,26 @@ def test_other_errors_are_raised_at_once():
     with pytest.raises(ValueError, match="boom"):
         commit(write, "replace of x", max_wait=0.01)
     assert len(calls) == 1
+
+
+def test_creating_a_table_is_a_commit_retried_by_the_same_policy(monkeypatch):
+    """Two runs of a first date create a table at once: the loser's creation is retried, not fatal."""
+    import jobs.delta_io as delta_io
+    from jobs.tables import GOLD_USER_LABELS
+
+    calls = []
+
+    def create(spark, table, root):
+        calls.append(table.name)
+        if len(calls) < 2:
+            raise SparkConnectGrpcException(SAIL_CONFLICT)
+
+    monkeypatch.setattr(delta_io, "_create_if_missing", create)
+    delta_io.ensure_table(None, GOLD_USER_LABELS, "/lake")
+    assert calls == ["gold.user_labels", "gold.user_labels"]
+
+
+def test_delta_rs_commits_get_the_same_limit():
+    from jobs.delta_io import COMMIT_ATTEMPTS, delta_rs_commit_properties
+
+    assert delta_rs_commit_properties().max_commit_retries == COMMIT_ATTEMPTS - 1

@@ -22,7 +22,7 @@ from jobs.bronze.upgrade import add_missing_columns
 from jobs.bronze.users import parse_user
 from jobs.catalogs import event_catalog
 from jobs.contract import LATE_DAYS, USER_KEY
-from jobs.delta_io import commit, ensure_table, read_table, replace_partition
+from jobs.delta_io import ensure_table, read_table, replace_partition
 from jobs.tables import (
     BRONZE_EVENTS,
     BRONZE_EVENTS_QUARANTINE,
@@ -102,7 +102,7 @@ def _ingest(spark: SparkSession, root: str, arrival: datetime.date, feed: Feed, 
     run = {"feed": feed.name, "dt": arrival}
     finished = datetime.datetime.now(datetime.timezone.utc)
     replace_partition(_file_rows(spark, report, finished), INGEST_FILES, root, run)
-    commit(lambda: add_missing_columns(spark, INGEST_RUNS, root), "add missing columns to bronze.ingest_runs")
+    add_missing_columns(spark, INGEST_RUNS, root)  # one commit, retried (jobs.delta_io.commit)
     replace_partition(_run_row(spark, report, finished), INGEST_RUNS, root, run)
     _warn_if_later_dates_hold_keys(spark, root, feed, arrival)
     for name, why in report.failed_files.items():

@@ -6,7 +6,7 @@ import logging
 
 from pyspark.sql import SparkSession
 
-from jobs.delta_io import conform
+from jobs.delta_io import commit, conform
 from jobs.tables import Table
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,17 @@ def add_missing_columns(spark: SparkSession, table: Table, root: str) -> None:
     an older release must be upgraded before it is written. Only for small bookkeeping tables: the
     rows are collected (ingest_runs holds two rows per date).
 
+    The whole read-and-rewrite is one ``commit`` (retried whole: a rewrite of rows read before a
+    concurrent writer won would lose that writer's rows).
+
     Raises:
         ValueError: if a missing column is declared NOT NULL (old rows would have no value).
+        CommitConflict: if concurrent writers kept winning the rewrite.
     """
+    commit(lambda: _rewrite_with_declared_schema(spark, table, root), f"add missing columns to {table.name}")
+
+
+def _rewrite_with_declared_schema(spark: SparkSession, table: Table, root: str) -> None:
     location = table.location(root)
     try:
         current = spark.read.format("delta").load(location)
