@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.delta_io import ensure_table, read_table
@@ -14,8 +14,7 @@ from jobs.labels.checks import LabelCheckError, label_problems
 from jobs.labels.country import country_lookup
 from jobs.labels.windows import MAX_WINDOW_DAYS, in_window
 from jobs.publish import PublicationResult, recover, write_audit_publish
-from jobs.silver.alltime import ALLTIME_EVENTS, add_alltime, alltime_increment
-from jobs.silver.job import closed_date, latest_state_date, read_state, rebuild_silver
+from jobs.silver.job import alltime_at, rebuild_silver
 from jobs.tables import (
     BRONZE_USERS,
     GOLD_USER_LABELS,
@@ -35,18 +34,6 @@ WINDOW_EVENTS = (
 
 class MissingSnapshotError(RuntimeError):
     """There is no user snapshot for the run date."""
-
-
-def alltime_totals(spark: SparkSession, root: str, ds: dt.date) -> DataFrame:
-    """All-time counters at ``ds``: the newest state at or before ds-3, plus the daily aggregates
-    after it (normally ds-2..ds; all of them when there is no state yet)."""
-    as_of = latest_state_date(spark, root, closed_date(ds))
-    daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root).where(
-        (F.col("event_date") <= F.lit(ds)) & F.col("event").isin(list(ALLTIME_EVENTS))
-    )
-    if as_of is not None:
-        daily = daily.where(F.col("event_date") > F.lit(as_of))
-    return add_alltime(read_state(spark, root, as_of), alltime_increment(daily, as_of, ds))
 
 
 def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResult:
@@ -79,7 +66,7 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
         daily,
         window(SILVER_USER_DAILY_ACTIVITY),
         window(SILVER_USER_DAILY_PLATFORMS),
-        alltime_totals(spark, root, ds),
+        alltime_at(spark, root, ds),
         country_lookup(spark),
         ds,
     ).cache()

@@ -85,11 +85,27 @@ def read_state(spark: SparkSession, root: str, as_of: dt.date | None) -> DataFra
     return state.where(F.col("as_of") == F.lit(as_of)).drop("as_of")
 
 
+def alltime_at(spark: SparkSession, root: str, ds: dt.date) -> DataFrame:
+    """The all-time counters per user at ``ds`` (PRODUCT.md, "Daily label table": all-time figures
+    kept incrementally): the newest state at or before ds-3, plus the daily aggregates after it
+    (normally ds-2..ds, still open to late events; all of them when there is no state yet).
+
+    Returns:
+        ``app_id``, ``uid`` and the counters of ``jobs.silver.alltime.COUNTERS``.
+    """
+    return _rolled(spark, root, latest_state_date(spark, root, closed_date(ds)), ds)
+
+
+def _rolled(spark: SparkSession, root: str, as_of: dt.date | None, through: dt.date) -> DataFrame:
+    """The state as of ``as_of`` (None: no state) rolled forward through ``through`` with the daily
+    aggregates of the event dates in between."""
+    daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root)
+    return add_alltime(read_state(spark, root, as_of), alltime_increment(daily, as_of, through))
+
+
 def _write_state(spark: SparkSession, root: str, closed: dt.date, from_scratch: bool) -> None:
     previous = None if from_scratch else latest_state_date(spark, root, closed - DAYS)
-    daily = read_table(spark, SILVER_USER_DAILY_EVENTS, root)
-    state = add_alltime(read_state(spark, root, previous), alltime_increment(daily, previous, closed))
-    state = state.withColumn("as_of", F.lit(closed))
+    state = _rolled(spark, root, previous, closed).withColumn("as_of", F.lit(closed))
     if from_scratch:
         replace_range(state, SILVER_USER_ALLTIME_STATE, root, "as_of", BEGINNING, closed)
     else:
