@@ -109,6 +109,20 @@ def label_catalog() -> dict[str, LabelSpec]:
 
 
 @cache
+def label_window_events() -> dict[str, tuple[str, ...]]:
+    """Windowed label -> the events it counts in the daily aggregates over its window, in file order
+    (``window_events`` of labels.yaml; every label and event checked against the two catalogs)."""
+    raw, labels, events = _load("labels.yaml").get("window_events") or {}, label_catalog(), event_catalog()
+    for name, codes in raw.items():
+        if name not in labels:
+            raise ValueError(f"labels.yaml: window_events names unknown label {name!r}")
+        unknown = [code for code in codes or () if code not in events]
+        if not codes or unknown:
+            raise ValueError(f"labels.yaml: window_events of {name}: unknown events {unknown} (or none listed)")
+    return {name: tuple(codes) for name, codes in raw.items()}
+
+
+@cache
 def label_categories() -> dict[str, str]:
     """Category key -> display name."""
     return dict(_load("labels.yaml")["categories"])

@@ -12,7 +12,7 @@ from jobs.delta_io import ensure_table, read_table
 from jobs.labels.build import user_labels
 from jobs.labels.checks import LabelCheckError, label_problems
 from jobs.labels.country import country_lookup
-from jobs.labels.windows import MAX_WINDOW_DAYS, in_window
+from jobs.labels.windows import MAX_WINDOW_DAYS, in_window, window_events
 from jobs.publish import PublicationResult, recover, write_audit_publish
 from jobs.silver.job import alltime_at, rebuild_silver
 from jobs.tables import (
@@ -24,13 +24,6 @@ from jobs.tables import (
 )
 
 log = logging.getLogger(__name__)
-
-# Events the windowed labels read (everything else in the daily table is for segments).
-WINDOW_EVENTS = (
-    "pairing_end", "voice_control", "panel_control", "coupon_received", "mall_visit", "mall_browse",
-    "mall_item_tap", "mall_favorite", "mall_add_cart", "mall_order_placed", "mall_order_paid",
-)  # fmt: skip
-
 
 class MissingSnapshotError(RuntimeError):
     """There is no user snapshot for the run date."""
@@ -60,7 +53,7 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
     def window(table):
         return read_table(spark, table, root).where(in_window(ds, MAX_WINDOW_DAYS))
 
-    daily = window(SILVER_USER_DAILY_EVENTS).where(F.col("event").isin(list(WINDOW_EVENTS))).cache()
+    daily = window(SILVER_USER_DAILY_EVENTS).where(F.col("event").isin(list(window_events()))).cache()
     labels = user_labels(
         users,
         daily,

@@ -7,7 +7,16 @@ import datetime as dt
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from jobs.catalogs import event_catalog, label_window_events
+
 MAX_WINDOW_DAYS = 180  # the longest window any label uses
+
+
+def window_events() -> tuple[str, ...]:
+    """The events whose daily counts the windowed labels read (everything else in the daily table
+    is for segments), in event catalog order: the union of the label catalog's ``window_events``."""
+    read = {code for codes in label_window_events().values() for code in codes}
+    return tuple(code for code in event_catalog() if code in read)
 
 
 def window_start(ds: dt.date, days: int) -> dt.date:
