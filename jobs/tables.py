@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import types as T
 
+from jobs.contract import USER_KEY
+
 S, L, I, D, B, DT = T.StringType(), T.LongType(), T.IntegerType(), T.DoubleType(), T.BooleanType(), T.DateType()
 
 
@@ -114,7 +116,7 @@ BRONZE_USERS = Table(
         ("dt", DT, False),  # snapshot date
     ),
     partition_by=("dt",),
-    keys=("app_id", "uid", "dt"),
+    keys=(*USER_KEY, "dt"),
 )
 
 BRONZE_USERS_QUARANTINE = Table(
@@ -239,7 +241,7 @@ SILVER_USER_DAILY_EVENTS = Table(
         ("event_date", DT, False),
     ),
     partition_by=("event_date",),
-    keys=("app_id", "uid", "event_date", "event", *(f"dim_{d}" for d in EVENT_DIMENSIONS)),
+    keys=(*USER_KEY, "event_date", "event", *(f"dim_{d}" for d in EVENT_DIMENSIONS)),
 )
 
 
@@ -257,7 +259,7 @@ GOLD_USER_LABELS = Table(
     "gold.user_labels",
     _schema(("app_id", S, False), ("uid", S, False), *_label_fields(), ("ds", DT, False)),
     partition_by=("ds",),
-    keys=("app_id", "uid", "ds"),
+    keys=(*USER_KEY, "ds"),
 )
 
 # Per-user, per-day activity (any event): what the activity labels need without reading events.
@@ -276,7 +278,7 @@ SILVER_USER_DAILY_ACTIVITY = Table(
         ("event_date", DT, False),
     ),
     partition_by=("event_date",),
-    keys=("app_id", "uid", "event_date"),
+    keys=(*USER_KEY, "event_date"),
 )
 
 # Per-user, per-day count of each raw platform value (null or empty platform is not a value).
@@ -291,7 +293,7 @@ SILVER_USER_DAILY_PLATFORMS = Table(
         ("event_date", DT, False),
     ),
     partition_by=("event_date",),
-    keys=("app_id", "uid", "event_date", "platform"),
+    keys=(*USER_KEY, "event_date", "platform"),
 )
 
 AMOUNT = T.DecimalType(38, 6)  # all-time amounts are summed exactly (to a millionth), then shown as double
@@ -316,7 +318,7 @@ SILVER_USER_ALLTIME_STATE = Table(
         ("as_of", DT, False),
     ),
     partition_by=("as_of",),
-    keys=("app_id", "uid", "as_of"),
+    keys=(*USER_KEY, "as_of"),
 )
 
 SILVER_TABLES = (

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.delta_io import read_table
 from jobs.tables import BRONZE_USERS
 
@@ -42,9 +43,9 @@ class Inputs:
 
 def snapshot_users(inputs: Inputs) -> DataFrame:
     """Every non-deleted user of the ds snapshot with its number of label rows (``label_rows``)."""
-    labels = inputs.rows.groupBy("app_id", "uid").agg(F.count(F.lit(1)).alias("label_rows"))
+    labels = inputs.rows.groupBy(*USER_KEY).agg(F.count(F.lit(1)).alias("label_rows"))
     users = inputs.snapshot().where(F.col("user_type") != "deleted").select("app_id", "uid")
-    return users.join(labels, ["app_id", "uid"], "left").select(
+    return users.join(labels, list(USER_KEY), "left").select(
         "app_id", "uid", F.coalesce("label_rows", F.lit(0)).alias("label_rows")
     )
 
@@ -52,7 +53,7 @@ def snapshot_users(inputs: Inputs) -> DataFrame:
 def labelled_users(inputs: Inputs) -> DataFrame:
     """Every label row with the user's type in the ds snapshot (``snapshot_user_type``; null: absent)."""
     users = inputs.snapshot().select("app_id", "uid", F.col("user_type").alias("snapshot_user_type"))
-    return inputs.rows.select("app_id", "uid").join(users, ["app_id", "uid"], "left")
+    return inputs.rows.select("app_id", "uid").join(users, list(USER_KEY), "left")
 
 
 def members(inputs: Inputs) -> DataFrame:
@@ -65,7 +66,7 @@ def members(inputs: Inputs) -> DataFrame:
         "app_id", "uid", "user_type", F.coalesce("accept_marketing", F.lit(False)).alias("accept_marketing")
     )
     rows = inputs.rows.where(F.col("uid").isNotNull()).select("app_id", "segment_id", "uid")
-    joined = rows.join(users, ["app_id", "uid"], "left")
+    joined = rows.join(users, list(USER_KEY), "left")
     segments = inputs.context.get(SEGMENTS)
     if segments is None:
         return joined.withColumn("consent_required", F.lit(True))
