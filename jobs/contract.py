@@ -35,10 +35,5 @@ def day_date(epoch_days: int) -> dt.date:
 
 
 def day_start_ms(day: dt.date) -> int:
-    """Epoch milliseconds (UTC) at the start of ``day``."""
+    """Epoch milliseconds (UTC) at the start of ``day`` (time windows of behavior conditions)."""
     return epoch_day(day) * DAY_MS
-
-
-def ms_date(ms: int) -> dt.date:
-    """The UTC date of an event time in epoch milliseconds."""
-    return dt.date.fromordinal(EPOCH_ORDINAL + ms // DAY_MS)

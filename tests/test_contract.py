@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from jobs.contract import DAY_MS, LATE, LATE_DAYS, day_date, day_start_ms, epoch_day, ms_date
+from jobs.contract import DAY_MS, EPOCH_ORDINAL, LATE, LATE_DAYS, day_date, day_start_ms, epoch_day
 
 JOBS = Path(__file__).resolve().parent.parent / "jobs"
 RESTATED = re.compile(r"86_?400_?000|^\s*(LATE_DAYS|DAY_MS|_?EPOCH)\s*=", re.MULTILINE)
@@ -16,8 +16,9 @@ def test_epoch_day_helpers_agree():
     day = dt.date(2024, 6, 30)
     assert epoch_day(day) == 19904 and day_date(19904) == day
     assert day_start_ms(day) == 19904 * DAY_MS
-    assert ms_date(day_start_ms(day)) == day and ms_date(day_start_ms(day) + DAY_MS - 1) == day
-    assert ms_date(-1) == dt.date(1969, 12, 31)  # floor division: before the epoch too
+    last_ms = day_start_ms(day) + DAY_MS - 1
+    assert dt.date.fromordinal(EPOCH_ORDINAL + last_ms // DAY_MS) == day  # bronze's event_date
+    assert dt.date.fromordinal(EPOCH_ORDINAL + -1 // DAY_MS) == dt.date(1969, 12, 31)  # floor: before the epoch too
 
 
 def test_late_window_is_three_days():
