@@ -19,7 +19,8 @@ from pyspark.sql import functions as F
 from jobs.publish import CommitConflict, PublicationBlocked, Staged, stage
 from jobs.segments.language.failures import propagate
 from jobs.segments.language.guard import describe
-from jobs.segments.language.model import PREDEFINED_APP, Segment, references
+from jobs.segments.language.passes.resolve import resolve
+from jobs.segments.language.model import Segment
 from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
 
 log = logging.getLogger(__name__)
@@ -37,22 +38,6 @@ class MemberInputs:
     ds: dt.date
 
 
-def _closure(seg: Segment, rules: list[Segment]) -> list[Segment]:
-    """``seg`` and the rule-based segments it refers to, directly or not."""
-    by_key = {s.key: s for s in rules}
-    found, todo = {}, [seg]
-    while todo:
-        current = todo.pop()
-        if current.key in found:
-            continue
-        found[current.key] = current
-        for ref in references(current):
-            target = by_key.get((current.app_id, ref.segment)) or by_key.get((PREDEFINED_APP, ref.segment))
-            if target is not None:
-                todo.append(target)
-    return list(found.values())
-
-
 Build = Callable[[MemberInputs, list[Segment], list[Key]], DataFrame]
 
 
@@ -60,9 +45,10 @@ def culprits(build: Build, inputs: MemberInputs, rules: list[Segment], fixed_key
              files: dict[Key, str]) -> dict[Key, str]:
     """(app_id, id) -> reason, for each segment whose evaluation alone raises."""
     found = {}
+    resolved = resolve(rules)
     for seg in rules:
         try:
-            build(inputs, _closure(seg, rules), list(fixed_keys)).where(
+            build(inputs, resolved.closure([seg]), list(fixed_keys)).where(
                 F.col("segment_id") == F.lit(seg.id)).count()
         except Exception as exc:  # noqa: BLE001 - this segment's failure
             found[seg.key] = f"{seg.file}: the segment could not be evaluated ({describe(exc)})"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from jobs.segments.language.columns import AggregateColumns
 from jobs.segments.language.model import (
     All, AnyOf, BehaviorCondition, DimensionFilter, LabelCondition, Not, SegmentRef, Window,
 )
@@ -83,7 +84,7 @@ class Context:
 
     ds: dt.date
     behavior: BehaviorPlan
-    segment_column: Callable[[str], str]  # referenced segment id -> wide-table column name
+    segment_column: Callable[[tuple[str, str]], str]  # resolved key of a reference -> wide-table column name
     labels: set[str] = field(default_factory=set)  # label columns the rule reads
 
 
@@ -162,28 +163,29 @@ def metric_value(prefix: str, cond: BehaviorCondition, ds: dt.date) -> tuple[Col
     measured count and min/max a measured value.
     """
     kind, m = cond.metric.kind, cond.metric.measure
+    names = AggregateColumns(prefix)
     if kind == "times":
-        return F.col(f"{prefix}_times"), F.lit(True)
+        return F.col(names.times), F.lit(True)
     if kind == "days":  # bit masks of active days, see evaluate.day_bits
         total = None
         for k in range(day_words(cond.window, ds)):
-            word = F.bit_count(F.col(f"{prefix}_days{k}"))
+            word = F.bit_count(F.col(names.days(k)))
             total = word if total is None else total + word
         return total, F.lit(True)
     if kind == "sum":
-        return F.col(f"{prefix}_{m}_sum"), F.lit(True)
+        return F.col(names.measure(m, "sum")), F.lit(True)
     if kind == "avg":
-        count = F.col(f"{prefix}_{m}_count")
+        count = F.col(names.measure(m, "count"))
         # greatest(): no division by zero where the average is undefined (the engine evaluates both sides of AND)
-        return (F.col(f"{prefix}_{m}_sum") / F.greatest(count, F.lit(1)).cast("double"),
+        return (F.col(names.measure(m, "sum")) / F.greatest(count, F.lit(1)).cast("double"),
                 known(count, count > F.lit(0)))
-    value = F.col(f"{prefix}_{m}_{kind}")  # min, max
+    value = F.col(names.measure(m, kind))  # min, max
     return value, value.isNotNull()
 
 
 def _behavior(cond: BehaviorCondition, ctx: Context) -> Column:
     prefix = ctx.behavior.prefix(cond)
-    times = F.col(f"{prefix}_times")
+    times = F.col(AggregateColumns(prefix).times)
     if not cond.executed:
         return times.isNull() | (times == F.lit(0))
     value, defined = metric_value(prefix, cond, ctx.ds)
@@ -191,7 +193,7 @@ def _behavior(cond: BehaviorCondition, ctx: Context) -> Column:
 
 
 def _segment(cond: SegmentRef, ctx: Context) -> Column:
-    return F.col(ctx.segment_column(cond.segment))
+    return F.col(ctx.segment_column(cond.key))
 
 
 def _all(cond: All, ctx: Context) -> Column:

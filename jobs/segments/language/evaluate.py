@@ -15,8 +15,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.segments.language.columns import AggregateColumns, daily_measure
 from jobs.segments.language.compile import BehaviorPlan, Context, compile_condition, day_words, false, known, selection_match
-from jobs.segments.language.model import PREDEFINED_APP, Segment, Window, references
+from jobs.segments.language.model import PREDEFINED_APP, Segment, Window
+from jobs.segments.language.passes.resolve import resolve
 
 KEYS = ["app_id", "uid"]
 MEMBER_COLUMNS = ["app_id", "segment_id", "uid", "email", "param1", "param2", "param3"]
@@ -58,32 +60,26 @@ def compile_segments(segments: list[Segment], fixed: dict[tuple[str, str], str],
     """
     plan = BehaviorPlan()
     labels: set[str] = set()
-    by_key = {s.key: s for s in segments}
+    resolved = resolve(segments, known=fixed)
+    by_key = resolved.by_key
     columns: dict[tuple[str, str], str] = dict(fixed)
-    levels: dict[tuple[str, str], int] = {k: -1 for k in fixed}
     compiled: list[CompiledSegment] = []
-
-    def resolve(app_id: str, ref: str) -> tuple[str, str]:
-        return (app_id, ref) if (app_id, ref) in by_key or (app_id, ref) in fixed else (PREDEFINED_APP, ref)
 
     def visit(seg: Segment) -> None:
         if seg.key in columns:
             return
-        for ref in references(seg):
-            target = resolve(seg.app_id, ref.segment)
-            if target in by_key:
-                visit(by_key[target])
-        ctx = Context(ds, plan, lambda ref: columns[resolve(seg.app_id, ref)], labels)
+        for key in resolved.targets(seg):
+            if key in by_key:
+                visit(by_key[key])
+        ctx = Context(ds, plan, columns.__getitem__, labels)
         rule = compile_condition(seg.rule, ctx)
         if seg.app_id != PREDEFINED_APP:
             rule = (F.col("app_id") == F.lit(seg.app_id)) & rule
         consent = known(F.col("accept_marketing"), F.col("accept_marketing")) if seg.consent_required else None
-        level = 1 + max((levels[resolve(seg.app_id, r.segment)] for r in references(seg)), default=-1)
         columns[seg.key] = column_name(len(compiled))
-        levels[seg.key] = level
-        compiled.append(CompiledSegment(seg, columns[seg.key], rule, consent, level))
+        compiled.append(CompiledSegment(seg, columns[seg.key], rule, consent, resolved.levels[seg.key]))
 
-    for seg in segments:
+    for seg in resolved.segments:
         visit(seg)
     return sorted(compiled, key=lambda c: c.level), plan, labels
 
@@ -106,23 +102,24 @@ def behavior_aggregates(daily: DataFrame, plan: BehaviorPlan, ds: dt.date) -> Da
         F.col("event_date").between(F.lit(min(b[0] for b in bounds)), F.lit(max(b[1] for b in bounds)))
         & F.col("event").isin([F.lit(e) for e in events])
     ).select(*KEYS, "event_date", "events",
-             *(F.col(f"measure_{m}_{agg}") for m in measures for agg in ("sum", "count", "min", "max")),
-             *(selection_match(event, window, where, ds).alias(f"_{p}")
+             *(F.col(daily_measure(m, agg)) for m in measures for agg in ("sum", "count", "min", "max")),
+             *(selection_match(event, window, where, ds).alias(AggregateColumns(p).match)
                for (event, window, where), p in plan.selections.items()))
     aggregates = []
     for (_, window, _), p in plan.selections.items():
-        match = F.col(f"_{p}")
-        aggregates.append(F.sum(F.when(match, F.col("events"))).alias(f"{p}_times"))
+        names = AggregateColumns(p)
+        match = F.col(names.match)
+        aggregates.append(F.sum(F.when(match, F.col("events"))).alias(names.times))
         if p in plan.days:
             aggregates += day_bits(p, match, window, ds)
         for m, agg in sorted(plan.measures[p]):
-            value = F.when(match, F.col(f"measure_{m}_{agg}"))
+            value = F.when(match, F.col(daily_measure(m, agg)))
             if agg == "sum":
-                aggregates.append(F.coalesce(F.sum(value), F.lit(0.0)).alias(f"{p}_{m}_sum"))
+                aggregates.append(F.coalesce(F.sum(value), F.lit(0.0)).alias(names.measure(m, agg)))
             elif agg == "count":
-                aggregates.append(F.coalesce(F.sum(value), F.lit(0)).alias(f"{p}_{m}_count"))
+                aggregates.append(F.coalesce(F.sum(value), F.lit(0)).alias(names.measure(m, agg)))
             else:
-                aggregates.append(getattr(F, agg)(value).alias(f"{p}_{m}_{agg}"))
+                aggregates.append(getattr(F, agg)(value).alias(names.measure(m, agg)))
     return rows.groupBy(*KEYS).agg(*aggregates)
 
 
@@ -136,7 +133,7 @@ def day_bits(prefix: str, match: Column, window: Window, ds: dt.date) -> list[Co
     return [
         F.coalesce(F.bit_or(F.when(match & (offset >= 64 * k) & (offset < 64 * (k + 1)),
                                    F.shiftleft(F.lit(1).cast("long"), offset - 64 * k))), F.lit(0).cast("long")
-                   ).alias(f"{prefix}_days{k}")
+                   ).alias(AggregateColumns(prefix).days(k))
         for k in range(day_words(window, ds))
     ]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from jobs.segments.language.columns import daily_measure
 from jobs.segments.language.errors import DefinitionError
-from jobs.segments.language.model import PREDEFINED_APP, BehaviorCondition, LabelCondition, Segment, references, walk
+from jobs.segments.language.passes.resolve import resolve
+from jobs.segments.language.model import BehaviorCondition, LabelCondition, Segment, references, walk
 from jobs.segments.language.program import Program
 
 
@@ -23,16 +25,16 @@ def propagate(segments: list[Segment], failures: dict[tuple[str, str], str]) -> 
         failures: (app_id, id) -> reason, for segments already failed.
     """
     failures = dict(failures)
-    keys = {s.key for s in segments}
+    resolved = resolve(segments)
+    keys = set(resolved.by_key)
     changed = True
     while changed:
         changed = False
-        for seg in segments:
+        for seg in resolved.segments:
             if seg.key in failures:
                 continue
             for ref in references(seg):
-                target = (seg.app_id, ref.segment) if (seg.app_id, ref.segment) in keys else (PREDEFINED_APP, ref.segment)
-                if target in failures or target not in keys:
+                if ref.key in failures or ref.key not in keys:
                     failures[seg.key] = f"depends on failed segment '{ref.segment}'"
                     changed = True
                     break
@@ -52,7 +54,7 @@ def schema_columns_missing(program: Program, segments, label_columns: list[str],
             elif isinstance(node, BehaviorCondition):
                 needed = [f"dim_{f.dimension}" for f in node.where]
                 if node.metric.measure:
-                    needed.append(f"measure_{node.metric.measure}_sum")
+                    needed.append(daily_measure(node.metric.measure, "sum"))
             missing = [c for c in needed if c not in have]
             if missing:
                 found[seg.key] = f"{seg.file}: column {missing[0]} is not in the label or daily aggregate table"

@@ -83,8 +83,12 @@ class BehaviorCondition:
 
 @dataclass(frozen=True)
 class SegmentRef:
+    """A reference to another segment by id; ``key`` is the segment it stands for, set by the
+    resolve pass (``passes.resolve``), None before."""
+
     segment: str
     path: Path = field(compare=False)
+    key: tuple[str, str] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

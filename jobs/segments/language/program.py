@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from jobs.segments.language.errors import DefinitionError
 from jobs.segments.language.load import Document
@@ -36,6 +37,14 @@ class Program:
               suggestion: str | None = None, key: bool = False) -> DefinitionError:
         """A DefinitionError at ``path`` inside ``segment``'s file."""
         return self.documents[segment.file].error(path, message, expected=expected, suggestion=suggestion, key=key)
+
+    @cached_property
+    def resolved(self):
+        """The program's references resolved to their keys, with dependency levels, computed once
+        (see ``passes.resolve``): the readers take closures of it."""
+        from jobs.segments.language.passes.resolve import resolve  # the passes import this module
+
+        return resolve(self.segments)
 
     def visible(self, app_id: str) -> dict[str, Segment]:
         """Segment id -> segment, as seen from ``app_id``: the predefined ones and the app's own (first wins)."""

@@ -21,8 +21,9 @@ from jobs.delta_io import read_table
 from jobs.segments.language.compile import Context, compile_condition, metric_value
 from jobs.segments.language.errors import DefinitionErrors, quote
 from jobs.segments.language.evaluate import behavior_aggregates, compile_segments, fixed_flags, wide_table
+from jobs.segments.language.passes.resolve import resolve
 from jobs.segments.language.model import (
-    PREDEFINED_APP, All, AnyOf, BehaviorCondition, Condition, LabelCondition, Not, Segment, SegmentRef, references, walk,
+    All, AnyOf, BehaviorCondition, Condition, LabelCondition, Not, Segment, SegmentRef, walk,
 )
 from jobs.segments.language.program import Program
 from jobs.segments.readers.published import unknown_segment_message
@@ -137,6 +138,9 @@ def _explain_evaluated(spark: SparkSession, root: str, program: Program, target:
     wanted = [F.lit(u) for u in uids]
     labels = read_table(spark, GOLD_USER_LABELS, root).where(
         (F.col("ds") == F.lit(ds)) & (F.col("app_id") == F.lit(app_id)) & F.col("uid").isin(wanted))
+    by_key = resolve(needed).by_key
+    needed = [by_key[s.key] for s in needed]
+    target = by_key[target.key]
     imports = [s for s in needed if s.source is not None]
     members, _, problems = run_imports(spark, root, ds, program, imports)
     if problems:
@@ -145,14 +149,9 @@ def _explain_evaluated(spark: SparkSession, root: str, program: Program, target:
     rules = [s for s in needed if s.rule is not None]
     compiled, plan, label_columns = compile_segments(rules, fixed, ds)
     columns = {c.segment.key: c.column for c in compiled} | fixed
-    by_key = {s.key: s for s in needed}
-
-    def resolve(seg_app: str, ref: str) -> tuple[str, str]:
-        return (seg_app, ref) if (seg_app, ref) in by_key else (PREDEFINED_APP, ref)
-
     nodes: dict[str, Column] = {}
     for i, seg in enumerate(rules):
-        ctx = Context(ds, plan, lambda ref, a=seg.app_id: columns[resolve(a, ref)], label_columns)
+        ctx = Context(ds, plan, columns.__getitem__, label_columns)
         for k, node in enumerate(walk(seg.rule)):
             nodes[f"x{i}_{k}"] = compile_condition(node, ctx)
             if isinstance(node, BehaviorCondition):
@@ -174,7 +173,7 @@ def _explain_evaluated(spark: SparkSession, root: str, program: Program, target:
     def build(seg: Segment, row: dict) -> Explanation:
         listed = row[columns[seg.key]] if seg.source is not None else None
         rule = outcome(seg.rule, row, f"x{index[seg.key]}", itertools.count(),
-                       lambda ref: build(by_key[resolve(seg.app_id, ref)], row)) if seg.rule is not None else None
+                       lambda key: build(by_key[key], row)) if seg.rule is not None else None
         return Explanation(app_id, seg, ds, row["uid"], bool(row[columns[seg.key]]), rule,
                            row["accept_marketing"], listed)
 
@@ -194,7 +193,7 @@ def resolve_segment(defs_dir: str, app_id: str, segment_id: str) -> tuple[Progra
 
     program, errors = check_definitions(defs_dir)
     target = find_segment(program, app_id, segment_id, errors)
-    needed = closure(program, target)
+    needed = program.resolved.closure([target])
     files = {s.file for s in needed}
     blocking = [e for e in errors if e.file in files]
     if blocking:
@@ -215,7 +214,7 @@ def outcome(node: Condition, row: dict, prefix: str, counter, explain_ref) -> No
     if isinstance(node, BehaviorCondition):
         return NodeOutcome(node, held, row[f"{name}_value"])
     if isinstance(node, SegmentRef):
-        return NodeOutcome(node, held, segment=explain_ref(node.segment))
+        return NodeOutcome(node, held, segment=explain_ref(node.key))
     raise TypeError(f"no outcome for {type(node).__name__}")
 
 
@@ -232,21 +231,6 @@ def find_segment(program: Program, app_id: str, segment_id: str, errors) -> Segm
     if program.exists(app_id, segment_id):
         raise DefinitionErrors([e for e in errors if e.segment_id == segment_id] or errors)
     raise ExplainError(unknown_segment_message(segment_id, app_id, visible))
-
-
-def closure(program: Program, segment: Segment) -> list[Segment]:
-    """The segment and every segment it refers to, directly or not (references resolve as the evaluator does)."""
-    by_key = {s.key: s for s in program.segments}
-    out: dict[tuple[str, str], Segment] = {}
-    todo = [segment]
-    while todo:
-        seg = todo.pop()
-        if seg.key in out:
-            continue
-        out[seg.key] = seg
-        for ref in references(seg):
-            todo.append(by_key.get((seg.app_id, ref.segment)) or by_key[(PREDEFINED_APP, ref.segment)])
-    return list(out.values())
 
 
 def published_run_of(root: str, app_id: str, segment_id: str, ds: dt.date | None) -> dict:

@@ -8,7 +8,7 @@ from pyspark.sql import SparkSession
 
 from jobs.segments.readers.draft import load_draft
 from jobs.segments.language.errors import DefinitionErrors
-from jobs.segments.readers.explain import Explanation, ExplainError, closure, explain_evaluated
+from jobs.segments.readers.explain import Explanation, ExplainError, explain_evaluated
 from jobs.segments.language.model import PREDEFINED_APP
 from jobs.segments.readers.sizing import Sizing, evaluate, latest_label_ds, sizes
 
@@ -32,7 +32,7 @@ def explain_draft(spark: SparkSession, root: str, path: str, uid: str, defs_dir:
     own = [e for e in draft.errors if e.file == draft.name]
     if draft.segment is None or own:
         raise DefinitionErrors(own or draft.errors)
-    needed = closure(draft.program, draft.segment)
+    needed = draft.program.resolved.closure([draft.segment])
     files = {s.file for s in needed}
     blocking = [e for e in draft.errors if e.file in files]
     if blocking:

@@ -14,7 +14,6 @@ from pyspark.sql import SparkSession
 from jobs.segments.readers.compare import Change, compare
 from jobs.segments.readers.draft import load_draft
 from jobs.segments.language.errors import DefinitionError
-from jobs.segments.readers.explain import closure
 from jobs.segments.import_match import import_staging
 from jobs.segments.language.model import PREDEFINED_APP
 from jobs.segments.readers.sizing import Sizing, combined, evaluate, latest_label_ds, members, sizes
@@ -61,7 +60,7 @@ def _preview(spark: SparkSession, root: str, path: str, defs_dir: str, ds: dt.da
     draft = load_draft(path, defs_dir)
     seg = draft.segment
     own = [e for e in draft.errors if e.file == draft.name]
-    needed = closure(draft.program, seg) if seg is not None and not own else []
+    needed = draft.program.resolved.closure([seg]) if seg is not None and not own else []
     files = {s.file for s in needed} | {draft.name}
     blocking = tuple(e for e in draft.errors if e.file in files)
     if seg is None or blocking:

@@ -20,6 +20,7 @@ from jobs.segments.language.evaluate import (
     MEMBER_COLUMNS, CompiledSegment, behavior_aggregates, compile_segments, fixed_flags, memberships, wide_table,
 )
 from jobs.segments.readers.funnel import CONSENT_STEP, FunnelStep, describe, top_level_conditions
+from jobs.segments.language.passes.resolve import resolve
 from jobs.segments.language.model import PREDEFINED_APP, Segment
 from jobs.segments.language.program import Program
 from jobs.segments.readers.reach import REACH_LABELS, Reach, add_reach, reach_aggregates, reach_of
@@ -64,17 +65,6 @@ class Evaluation:
     problems: dict[Key, str]
 
 
-def closure(program: Program, targets: list[Segment]) -> list[Segment]:
-    """The targets and every segment they refer to, directly or not."""
-    from jobs.segments.readers.explain import closure as one
-
-    out: dict[Key, Segment] = {}
-    for seg in targets:
-        for s in one(program, seg):
-            out.setdefault(s.key, s)
-    return list(out.values())
-
-
 def latest_label_ds(spark: SparkSession, root: str) -> dt.date | None:
     """The newest ds of the label table (None when it is empty)."""
     return read_table(spark, GOLD_USER_LABELS, root).agg(F.max("ds")).collect()[0][0]
@@ -89,7 +79,7 @@ def evaluate(spark: SparkSession, root: str, program: Program, targets: list[Seg
     """
     from jobs.segments.inputs import run_imports
 
-    needed = closure(program, targets)
+    needed = program.resolved.closure(targets)
     labels = read_table(spark, GOLD_USER_LABELS, root).where(F.col("ds") == F.lit(ds))
     if apps is not None:
         labels = labels.where(F.col("app_id").isin([F.lit(a) for a in apps]))
@@ -98,17 +88,13 @@ def evaluate(spark: SparkSession, root: str, program: Program, targets: list[Seg
     fixed = {s.key: f"f{i}" for i, s in enumerate(imports) if s.key not in problems}
     rules = [s for s in needed if s.rule is not None]
     compiled, plan, label_columns = compile_segments(rules, fixed, ds)
-    by_key = {s.key: s for s in needed}
+    by_key = resolve(needed).by_key
     columns = {c.segment.key: c.column for c in compiled} | fixed
-
-    def resolve(app: str, ref: str) -> Key:
-        return (app, ref) if (app, ref) in by_key else (PREDEFINED_APP, ref)
-
     groups = {}
-    for seg in targets:
+    for seg in (by_key[s.key] for s in targets):
         if seg.rule is None:
             continue
-        ctx = Context(ds, plan, lambda ref, a=seg.app_id: columns[resolve(a, ref)], label_columns)
+        ctx = Context(ds, plan, columns.__getitem__, label_columns)
         groups[seg.key] = [(describe(c), compile_condition(c, ctx)) for c in top_level_conditions(seg.rule)]
     aggregates = behavior_aggregates(read_table(spark, SILVER_USER_DAILY_EVENTS, root), plan, ds)
     wide = wide_table(labels, compiled, set(label_columns) | REACH_LABELS, aggregates, fixed_flags(members, fixed), fixed)
