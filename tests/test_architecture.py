@@ -129,3 +129,24 @@ def test_every_module_lives_in_a_room():
     """Next to the rooms only the package's front door and the shared boundary modules."""
     shared = {"__init__.py", "validate.py", "sources.py", "inputs.py", "import_match.py", "outputs.py"}
     assert {p.name for p in SEGMENTS.glob("*.py")} == shared
+
+
+@pytest.mark.parametrize("rel", ["language/compile.py", "language/evaluate.py"])
+def test_aggregate_column_names_have_one_owner(rel):
+    """The compiler and the evaluator name behavior-aggregate columns through ``columns.AggregateColumns``."""
+    tree = ast.parse((SEGMENTS / rel).read_text())
+    assert ("jobs.segments.language.columns", "AggregateColumns") in {(m, n) for m, n, _ in imports(tree)}
+    spelled = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
+               and any(isinstance(v, ast.Constant) and any(w in str(v.value) for w in ("_times", "_days", "_sum", "_count"))
+                       for v in n.values)]
+    assert spelled == [], f"{rel} spells aggregate column names itself at lines {spelled}"
+
+
+def test_run_records_are_built_by_name():
+    """``RunRecord.published/failed/blocked/retired``: no ``RunRecord(...)`` call, positional or not, in jobs/."""
+    calls = []
+    for path in sorted((SEGMENTS.parent).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "RunRecord":
+                calls.append(f"{path.relative_to(SEGMENTS.parent)}:{node.lineno}")
+    assert calls == []

@@ -38,7 +38,7 @@ from jobs.publish import (
     Pinned, PublicationBlocked, audit_staged, new_run_id, publish_checked, read_staged, recover, stage, staging_root,
 )
 from jobs.quality.datasets import SEGMENTS
-from jobs.segments.outputs import BLOCKED, FAILED, PUBLISHED, RETIRED, RunRecord, changes, runs_frame
+from jobs.segments.outputs import FAILED, PUBLISHED, RETIRED, RunRecord, RunTime, Subject, changes, runs_frame
 from jobs.segments.validate import check_definitions
 from jobs.storage import storage_options
 from jobs.visibility import pinned_version
@@ -203,15 +203,14 @@ def _evaluate(spark: SparkSession, root: str, ds: dt.date, defs_dir: str, refres
     finished = _now()
     if checked.blocked:
         blocked = checked.error()
-        records = [RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None, BLOCKED,
-                             _blocked_reason(blocked, app, s.id), s.file, started, finished, ds, blocked.report_path)
+        records = [RunRecord.blocked(app, Subject.of(s), RunTime(started, finished, ds),
+                                     reason=_blocked_reason(blocked, app, s.id), report_path=blocked.report_path)
                    for app, s in published]
     else:
         records = [
-            RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash,
-                      kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
-                      counts.get((app, s.id), 0), PUBLISHED, None, s.file, started, finished, ds,
-                      checked.report_path)
+            RunRecord.published(app, Subject.of(s), RunTime(started, finished, ds),
+                                evaluated_ds=kept[(app, s.id)]["evaluated_ds"] if (app, s.id) in kept else ds,
+                                member_count=counts.get((app, s.id), 0), report_path=checked.report_path)
             for app, s in published
         ]
     records = _unique(records + _failed_records(
@@ -256,8 +255,7 @@ def _failed_records(program, errors, valid, invalid, failures, file_failures, ap
     failed = [(s, failures[s.key]) for s in valid if s.key in failures] + [(s, file_failures[s.file]) for s in invalid]
     for s, reason in failed:
         for app in (apps if s.app_id == PREDEFINED_APP else [s.app_id]):
-            records.append(RunRecord(app, s.id, s.name, s.kind, s.refresh, s.definition_hash, None, None,
-                                     FAILED, reason, s.file, started, finished, ds))
+            records.append(RunRecord.failed(app, Subject.of(s), RunTime(started, finished, ds), reason=reason))
     return records + unbuilt_runs(program, errors, apps, started, finished, ds)
 
 

@@ -15,11 +15,8 @@ from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 
 from jobs.delta_io import read_table
-from jobs.segments.outputs import RETIRED, RunRecord
+from jobs.segments.outputs import RETIRED, RETIRED_REASON, RunRecord, RunTime, Subject
 from jobs.tables import GOLD_SEGMENT_RUNS
-
-RETIRED_REASON = "definition removed from the definitions folder"
-
 
 def latest_runs(spark: SparkSession, root: str, ds: dt.date) -> dict[tuple[str, str], dict]:
     """(app_id, segment_id) -> its latest run row before ds, whatever its status."""
@@ -39,6 +36,7 @@ def retired_records(latest: dict[tuple[str, str], dict], present: Iterable[tuple
     """A ``retired`` run for every segment seen before ds, not yet retired, that has no run today
     (its definition is gone from the folder)."""
     here = set(present)
-    return [RunRecord(app, sid, row["name"], row["kind"], row["refresh"], row["definition_hash"], None, None, RETIRED,
-                      RETIRED_REASON, row["source_file"], started, finished, ds)
+    time = RunTime(started, finished, ds)
+    return [RunRecord.retired(app, Subject(sid, row["name"], row["kind"], row["refresh"], row["definition_hash"],
+                                           row["source_file"]), time, reason=RETIRED_REASON)
             for (app, sid), row in sorted(latest.items()) if row["status"] != RETIRED and (app, sid) not in here]

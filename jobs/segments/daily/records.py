@@ -9,7 +9,7 @@ from jobs.segments.language.build import definition_hash
 from jobs.segments.language.errors import DefinitionError
 from jobs.segments.language.model import PREDEFINED_APP
 from jobs.segments.language.program import PREDEFINED_DIR, Program
-from jobs.segments.outputs import FAILED, RunRecord
+from jobs.segments.outputs import RunRecord, RunTime, Subject
 
 
 def unbuilt_runs(program: Program, errors: list[DefinitionError], apps: list[str],
@@ -21,6 +21,7 @@ def unbuilt_runs(program: Program, errors: list[DefinitionError], apps: list[str
         if err.file not in built:
             reasons.setdefault(err.file, []).append(err.one_line())
     records = []
+    time = RunTime(started, finished, ds)
     for file, lines in sorted(reasons.items()):
         doc = program.documents.get(file)
         data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
@@ -30,7 +31,7 @@ def unbuilt_runs(program: Program, errors: list[DefinitionError], apps: list[str
         sid = text("id", os.path.splitext(os.path.basename(file))[0])
         kind = "predefined" if folder == PREDEFINED_DIR else "imported" if "source" in data else "custom"
         refresh = data.get("refresh") if data.get("refresh") in ("daily", "once") else "daily"
+        subject = Subject(sid, text("name", None), kind, refresh, definition_hash(data) if data else None, file)
         for target in (apps if app == PREDEFINED_APP else [app]):
-            records.append(RunRecord(target, sid, text("name", None), kind, refresh, definition_hash(data) if data else None,
-                                     None, None, FAILED, "; ".join(lines), file, started, finished, ds))
+            records.append(RunRecord.failed(target, subject, time, reason="; ".join(lines)))
     return records
