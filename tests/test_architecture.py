@@ -150,3 +150,19 @@ def test_run_records_are_built_by_name():
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "RunRecord":
                 calls.append(f"{path.relative_to(SEGMENTS.parent)}:{node.lineno}")
     assert calls == []
+
+
+def test_the_architecture_map_names_every_module_of_the_rooms():
+    """docs/architecture.md matches the code: every module of a room is named there, as ``module``
+    (or ``module.function``), and every function it names in a step of the daily job exists."""
+    import importlib
+    import re
+
+    text = (SEGMENTS.parents[1] / "docs" / "architecture.md").read_text()
+    for room in ("language", "daily", "readers"):
+        for path in (SEGMENTS / room).rglob("*.py"):
+            if path.name != "__init__.py":
+                assert re.search(rf"[`/]{path.stem}\b", text), f"docs/architecture.md does not name {room}/{path.name}"
+
+    for module, function in re.findall(r"`(read|plan|evaluate|stage|publication|records)\.(\w+)`", text):
+        assert hasattr(importlib.import_module(f"jobs.segments.daily.{module}"), function), (module, function)

@@ -1,4 +1,9 @@
-"""Segment language: YAML definitions validated, compiled to Spark Columns and evaluated into memberships.
+"""Segments: YAML definitions validated, compiled to Spark Columns and evaluated into memberships.
+
+Three rooms (docs/architecture.md): ``language/`` (pure: text -> tree -> passes -> Columns),
+``daily/`` (the job that evaluates and publishes a ds) and ``readers/`` (tools over what was
+published; they never import the job), with ``validate``, ``sources``, ``inputs`` and ``outputs``
+as the boundary both sides use.
 
 Public API:
     validate(defs_dir) -> list[DefinitionError]      every problem of every file (exit 1 if any)
