@@ -28,8 +28,8 @@ def err(text: str) -> None:
 def run_plan(settings: Settings, defs: str, ds: dt.date | None, as_json: bool) -> int:
     """``lakehouse plan``: 0 nothing broken, 1 a broken definition, 2 no labels or a missing folder/table."""
     from jobs.engine import spark_session
-    from jobs.segments.plan import plan
-    from jobs.segments.plan_format import format_plan, plan_json
+    from jobs.segments.readers.plan import plan
+    from jobs.segments.readers.plan_format import format_plan, plan_json
 
     try:
         with spark_session(settings) as spark:
@@ -44,14 +44,14 @@ def run_plan(settings: Settings, defs: str, ds: dt.date | None, as_json: bool) -
 def run_segment_tests(settings: Settings, path: str, defs: str, warn_empty: bool) -> int:
     """``lakehouse test``: 0 all passed, 1 a failure, 2 no such path or folder (or no labels for --warn-empty)."""
     from jobs.engine import spark_session
-    from jobs.segments.testing import format_results, run_tests
+    from jobs.segments.daily.testing import format_results, run_tests
 
     try:
         with spark_session(settings) as spark:
             results = run_tests(spark, path, defs)
             out(format_results(results))
             if warn_empty:
-                from jobs.segments.empty import empty_segments, format_empty
+                from jobs.segments.readers.empty import empty_segments, format_empty
 
                 out(format_empty(empty_segments(spark, settings.lakehouse_root, defs)))
     except (LookupError, FileNotFoundError) as error:
@@ -69,18 +69,18 @@ def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, 
                 as_json: bool) -> int:
     """``lakehouse explain``: 0 explained, 1 definition errors (stdout, as validate), 2 unknown segment or uid."""
     from jobs.engine import spark_session
-    from jobs.segments.errors import DefinitionErrors, format_errors
-    from jobs.segments.explain import ExplainError, published_run_of, resolve_segment
-    from jobs.segments.explain import explain as run
-    from jobs.segments.explain_format import format_explanation
-    from jobs.segments.explain_json import explanation_json, sizing_json
-    from jobs.segments.sizing import format_sizing
+    from jobs.segments.language.errors import DefinitionErrors, format_errors
+    from jobs.segments.readers.explain import ExplainError, published_run_of, resolve_segment
+    from jobs.segments.readers.explain import explain as run
+    from jobs.segments.readers.explain_format import format_explanation
+    from jobs.segments.readers.explain_json import explanation_json, sizing_json
+    from jobs.segments.readers.sizing import format_sizing
 
     root = settings.lakehouse_root
     sized = None
     try:
         if is_draft(segment):
-            from jobs.segments.explain_draft import explain_draft
+            from jobs.segments.readers.explain_draft import explain_draft
 
             if not os.path.isfile(segment):
                 raise ExplainError(f"draft definition not found: {segment}")
@@ -109,9 +109,9 @@ def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, 
 
 def run_validate(paths: list[str], defs: str, as_json: bool) -> int:
     """``lakehouse validate``: 0 valid, 1 definition errors (the result, on stdout), 2 a path cannot be read."""
-    from jobs.segments.draft import load_draft
-    from jobs.segments.errors import format_errors, sort_errors
-    from jobs.segments.plan_format import error_json
+    from jobs.segments.readers.draft import load_draft
+    from jobs.segments.language.errors import format_errors, sort_errors
+    from jobs.segments.readers.plan_format import error_json
     from jobs.segments.validate import validate
 
     errors = []
@@ -146,10 +146,10 @@ def run_preview(settings: Settings, path: str, defs: str, ds: dt.date | None, as
     """``lakehouse preview``: 0 sized, 1 definition errors (on stderr, as validate words them)."""
     from jobs.engine import spark_session
     from jobs.segments import preview
-    from jobs.segments.errors import format_errors
-    from jobs.segments.explain_json import sizing_json
-    from jobs.segments.plan_format import error_json
-    from jobs.segments.preview import format_preview
+    from jobs.segments.language.errors import format_errors
+    from jobs.segments.readers.explain_json import sizing_json
+    from jobs.segments.readers.plan_format import error_json
+    from jobs.segments.readers.preview import format_preview
 
     if not os.path.isfile(path):
         err(f"draft definition not found: {path}")

@@ -208,7 +208,7 @@ def run(
                 break
             failed += [f"{day} {r.app_id}/{r.segment_id}: {r.reason}" for r in runs if r.status == "failed"]
             progress.advance(task)
-    from jobs.segments.sizes import format_sizes, segment_sizes
+    from jobs.segments.readers.sizes import format_sizes, segment_sizes
 
     _say(format_sizes(segment_sizes(root_path, dates[0], dates[-1])))
     if blocked:
@@ -222,7 +222,7 @@ def _refresh_ids(defs: str, ids: list[str]) -> tuple[str, ...]:
     """The segment ids given to ``--refresh``, each checked against the definitions (exit 2 if unknown)."""
     if not ids:
         return ()
-    from jobs.segments.errors import did_you_mean, quote
+    from jobs.segments.language.errors import did_you_mean, quote
     from jobs.segments.validate import check_definitions
 
     known = {s.id for s in check_definitions(defs)[0].segments}
@@ -287,7 +287,7 @@ def sizes(
 
     Exit status: 0 printed, 1 no segment run recorded in the range, 2 usage or a missing table.
     """
-    from jobs.segments.sizes import format_sizes, segment_sizes
+    from jobs.segments.readers.sizes import format_sizes, segment_sizes
 
     settings = _settings(root)
     first, last = ds, to or ds
@@ -424,8 +424,8 @@ def show(
 
     Exit status: 0 shown, 2 unknown segment (or a missing table or definitions folder).
     """
-    from jobs.segments.published import SegmentLookupError
-    from jobs.segments.show import format_show, load_show
+    from jobs.segments.readers.published import SegmentLookupError
+    from jobs.segments.readers.show import format_show, load_show
 
     settings = _settings(root, defs)
     try:
@@ -456,8 +456,8 @@ def members(
 
     Exit status: 0 listed, 1 the ds is not published for the segment, 2 unknown segment or page.
     """
-    from jobs.segments.members import format_page, member_page
-    from jobs.segments.published import NotPublishedError, SegmentLookupError
+    from jobs.segments.readers.members import format_page, member_page
+    from jobs.segments.readers.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
@@ -490,8 +490,8 @@ def export(
     Exit status: 0 written, 1 refused (imported segment, ds not published), 2 unknown segment or label,
     or --out is a folder. Text cells starting with = + - @ tab or CR get a leading ' (no spreadsheet formulas).
     """
-    from jobs.segments.export import ExportRefused, OutputPathError, export_segments
-    from jobs.segments.published import NotPublishedError, SegmentLookupError
+    from jobs.segments.readers.export import ExportRefused, OutputPathError, export_segments
+    from jobs.segments.readers.published import NotPublishedError, SegmentLookupError
 
     settings = _settings(root)
     try:
@@ -542,7 +542,7 @@ def list_segments(
     """
     import json
 
-    from jobs.segments.listing import format_listing, segment_listing
+    from jobs.segments.readers.listing import format_listing, segment_listing
 
     listing = segment_listing(_settings(root).lakehouse_root, app_id)
     if as_json:

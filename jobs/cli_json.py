@@ -41,7 +41,7 @@ def show_json(shown) -> dict:
 
 def members_json(page, show_email: bool) -> dict:
     """``lakehouse members --json``: one page; emails masked unless ``--show-email`` (as the text)."""
-    from jobs.segments.members import mask_email
+    from jobs.segments.readers.members import mask_email
 
     rows = [{**r, "email": r.get("email") if show_email else mask_email(r.get("email"))} for r in page.rows]
     return {"format_version": FORMAT_VERSION, "app_id": page.app_id, "segment_id": page.segment_id, "kind": page.kind,

@@ -106,7 +106,7 @@ def _check_s3(uri: str) -> str:
 
 def check_definitions(settings: Settings) -> str:
     """The definitions folder is a local folder with definition files in it."""
-    from jobs.segments.load import definition_files
+    from jobs.segments.sources import definition_files
 
     folder = _local_folder(settings.segment_defs, "definitions folder")
     files = definition_files(folder)

@@ -28,8 +28,8 @@ def _deterministic_types() -> tuple[type[BaseException], ...]:
     from jobs.labels.checks import LabelCheckError
     from jobs.labels.job import MissingSnapshotError
     from jobs.publish import PublicationBlocked
-    from jobs.segments.errors import DefinitionErrors
-    from jobs.segments.job import LabelsMissingError
+    from jobs.segments.language.errors import DefinitionErrors
+    from jobs.segments.daily.job import LabelsMissingError
 
     return (ReconciliationFailed, SegmentsFailed, LandingIncomplete, IngestError, PublicationBlocked, DefinitionErrors,
             LabelsMissingError, MissingSnapshotError, LabelCheckError, SchemaMismatchError, PartitionMismatchError)

@@ -15,8 +15,8 @@ import pathlib
 import duckdb
 
 from jobs.catalogs import label_catalog
-from jobs.segments.compile import epoch_ms
-from jobs.segments.model import PREDEFINED_APP, All, AnyOf, BehaviorCondition, LabelCondition, Not, SegmentRef, references
+from jobs.segments.language.compile import epoch_ms
+from jobs.segments.language.model import PREDEFINED_APP, All, AnyOf, BehaviorCondition, LabelCondition, Not, SegmentRef, references
 from jobs.segments.validate import check_definitions
 
 CMP = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}

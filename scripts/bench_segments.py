@@ -29,7 +29,7 @@ from pyspark.sql import functions as F
 from jobs.delta_io import conform, read_table, replace_partition
 from jobs.engine import EmbeddedEngine, connect
 from jobs.segments import evaluate_segments
-from jobs.segments.evaluate import behavior_aggregates, compile_segments, wide_table
+from jobs.segments.language.evaluate import behavior_aggregates, compile_segments, wide_table
 from jobs.segments.validate import check_definitions
 from jobs.tables import BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_USER_LABELS, SILVER_USER_DAILY_EVENTS
 

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from jobs.segments.schema_catalog import refresh_schema  # noqa: E402
+from jobs.segments.language.schema_catalog import refresh_schema  # noqa: E402
 
 SCHEMA = pathlib.Path(__file__).resolve().parents[1] / "schemas" / "segment.schema.json"
 

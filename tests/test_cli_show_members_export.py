@@ -18,10 +18,10 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from jobs.segments.export import check_labels, csv_text, export_rows, latest_common_ds, refuse_imported
-from jobs.segments.members import MemberPage, format_page, mask_email, member_order, page_of
-from jobs.segments.published import NotPublishedError, SegmentLookupError, choose_ds, unknown_segment_message
-from jobs.segments.show import Shown, block_text, format_show, run_checks
+from jobs.segments.readers.export import check_labels, csv_text, export_rows, latest_common_ds, refuse_imported
+from jobs.segments.readers.members import MemberPage, format_page, mask_email, member_order, page_of
+from jobs.segments.readers.published import NotPublishedError, SegmentLookupError, choose_ds, unknown_segment_message
+from jobs.segments.readers.show import Shown, block_text, format_show, run_checks
 
 REPO = Path(__file__).resolve().parents[1]
 DS = dt.date(2026, 6, 30)

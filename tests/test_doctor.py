@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jobs.resources import shipped_path
-from jobs.segments.load import definition_files
+from jobs.segments.sources import definition_files
 
 REPO = Path(__file__).resolve().parents[1]
 SETTING_VARIABLES = ("LAKEHOUSE_ROOT", "SEGMENT_DEFS", "LAKEHOUSE_EXPECTATIONS", "SPARK_REMOTE")

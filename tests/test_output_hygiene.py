@@ -16,9 +16,9 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
 from jobs.safe_text import TerminalStream, spreadsheet_cell, terminal_text, terminal_value
-from jobs.segments.export import csv_text
-from jobs.segments.job import formula_safe_params
-from jobs.segments.members import MemberPage, format_page
+from jobs.segments.readers.export import csv_text
+from jobs.segments.inputs import formula_safe_params
+from jobs.segments.readers.members import MemberPage, format_page
 
 REPO = Path(__file__).resolve().parents[1]
 DS = dt.date(2026, 6, 30)

@@ -15,7 +15,7 @@ from label_fixtures import scenario, write_bronze
 from pyspark.sql import functions as F
 
 import jobs.labels.job as label_job
-import jobs.segments.job as segment_job
+import jobs.segments.daily.job as segment_job
 from jobs.delta_io import read_table
 from jobs.labels import build_labels
 from jobs.publish import PublicationBlocked, published_dates

@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 from deltalake import DeltaTable
 
-import jobs.segments.job as segment_job
+import jobs.segments.daily.job as segment_job
 from jobs.publish import PublicationBlocked, published_dates
 from jobs.segments import evaluate_segments
 from jobs.storage import storage_options as project_storage_options

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from jobs.catalogs import event_catalog, label_catalog
-from jobs.segments.load import load_document
-from jobs.segments.schema_catalog import refresh_schema
+from jobs.segments.sources import load_document
+from jobs.segments.language.schema_catalog import refresh_schema
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "schemas" / "segment.schema.json"

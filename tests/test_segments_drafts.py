@@ -16,9 +16,9 @@ from pyspark.sql import functions as F
 
 from jobs.delta_io import read_table
 from jobs.segments import evaluate_segments, preview
-from jobs.segments.explain import explain
-from jobs.segments.explain_draft import explain_draft
-from jobs.segments.explain_format import format_explanation
+from jobs.segments.readers.explain import explain
+from jobs.segments.readers.explain_draft import explain_draft
+from jobs.segments.readers.explain_format import format_explanation
 from jobs.tables import BRONZE_USERS, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_MEMBERSHIP, GOLD_USER_LABELS
 from segments_data import DS, user, write_inputs
 from test_segments_explain import DAILY, LABELS, UIDS, USERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from jobs.segments.empty import empty_segments, format_empty
+from jobs.segments.readers.empty import empty_segments, format_empty
 from segments_data import DS, label, write_inputs
 
 NOBODY = {"id": "nobody", "app_id": "smartlife", "name": "Nobody",

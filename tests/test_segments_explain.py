@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from jobs.delta_io import read_table
-from jobs.segments.explain import ExplainError, explain, explain_users
-from jobs.segments.explain_format import format_explanation
+from jobs.segments.readers.explain import ExplainError, explain, explain_users
+from jobs.segments.readers.explain_format import format_explanation
 from jobs.segments import evaluate_segments
 from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
 from segments_data import DS, daily, days_ago, label, user, write_inputs

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobs.segments import DefinitionError, validate
-from jobs.segments.limits import MAX_DEPTH
-from jobs.segments.load import load_document
+from jobs.segments.language.limits import MAX_DEPTH
+from jobs.segments.sources import load_document
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE", "ci") == "long"
 SETTINGS = settings(max_examples=2_000 if LONG else 60, deadline=None, database=None,

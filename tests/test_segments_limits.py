@@ -123,7 +123,7 @@ def test_import_files_are_checked_before_they_are_hashed(tmp_path):
 
 _MEASURE = """
 import datetime as dt, json, resource, sys, time
-from jobs.segments.failures import unbuilt_runs
+from jobs.segments.daily.records import unbuilt_runs
 from jobs.segments.validate import check_definitions
 started = time.monotonic()
 program, errors = check_definitions(sys.argv[1])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from deltalake import DeltaTable
 
-from jobs.segments.listing import format_listing, summarize
+from jobs.segments.readers.listing import format_listing, summarize
 
 D29, D30 = dt.date(2026, 6, 29), dt.date(2026, 6, 30)
 LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")

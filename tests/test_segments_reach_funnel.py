@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from jobs.segments import preview
-from jobs.segments.funnel import FunnelStep
-from jobs.segments.reach import Reach
+from jobs.segments.readers.funnel import FunnelStep
+from jobs.segments.readers.reach import Reach
 from segments_data import DS, daily, days_ago, label, write_inputs
 
 # uid, has_gateway, platform, accept_marketing, has_email, has_phone, active_days_30d, taps in the last 7 days
@@ -91,7 +91,7 @@ def test_reach_is_after_consent_even_when_the_segment_ignores_it(spark, lake, tm
 
 
 def test_preview_prints_funnel_and_reach(spark, lake, tmp_path):
-    from jobs.segments.preview import format_preview
+    from jobs.segments.readers.preview import format_preview
 
     root, defs = lake
     text = format_preview(preview(spark, root, _draft(tmp_path), defs))

@@ -11,7 +11,7 @@ from segments_data import DS, label, user, write_inputs
 
 from jobs.delta_io import read_table
 from jobs.segments import evaluate_segments, preview
-from jobs.segments.imports import ImportFailure, parse_import, parse_lines
+from jobs.segments.language.imports import ImportFailure, parse_import, parse_lines
 from jobs.tables import GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_IMPORT_FAILURES, GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_RUNS
 
 DS2 = DS + dt.timedelta(days=1)

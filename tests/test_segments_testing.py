@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.segments.testing import format_results, run_tests
-from jobs.segments.testing_cases import SegmentTestError, load_case
+from jobs.segments.daily.testing import format_results, run_tests
+from jobs.segments.daily.testing_cases import SegmentTestError, load_case
 
 REPO = Path(__file__).resolve().parents[1]
 WRONG = """app_id: smartlife

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jobs.segments import format_errors, validate
-from jobs.segments.suggest import suggest_operator
+from jobs.segments.language.suggest import suggest_operator
 
 REPO = Path(__file__).resolve().parents[1]
 MULTI = """id: multi

@@ -8,7 +8,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from jobs.publish import CommitConflict, PublicationBlocked
-from jobs.segments.errors import DefinitionErrors
+from jobs.segments.language.errors import DefinitionErrors
 from jobs.task_failures import ReconciliationFailed, fail_fast, is_deterministic, is_transient
 
 BLOCKED = PublicationBlocked("publication of 2026-06-30 blocked by 1 failed check; readers keep the previous "

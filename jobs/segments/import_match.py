@@ -21,10 +21,10 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.segments.errors import quote
-from jobs.segments.import_file import import_lines
-from jobs.segments.imports import ImportFailure, parse_lines
-from jobs.segments.model import Segment
+from jobs.segments.language.errors import quote
+from jobs.segments.sources import import_lines
+from jobs.segments.language.imports import ImportFailure, parse_lines
+from jobs.segments.language.model import Segment
 from jobs.storage import filesystem
 
 ROW_SCHEMA = T.StructType([T.StructField(n, t, True) for n, t in [

@@ -11,6 +11,33 @@ from pyspark.sql import functions as F
 from jobs.tables import GOLD_SEGMENT_RUNS
 
 PUBLISHED, FAILED, BLOCKED, RETIRED = "published", "failed", "blocked", "retired"
+RETIRED_REASON = "definition removed from the definitions folder"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a run is about: one segment as defined (or as last seen, for a retired one)."""
+
+    segment_id: str
+    name: str | None
+    kind: str
+    refresh: str
+    definition_hash: str | None
+    source_file: str | None
+
+    @classmethod
+    def of(cls, segment) -> Subject:
+        """The subject of a built segment (``language.model.Segment``)."""
+        return cls(segment.id, segment.name, segment.kind, segment.refresh, segment.definition_hash, segment.file)
+
+
+@dataclass(frozen=True)
+class RunTime:
+    """When a run happened: its start and end, and the ds it is for."""
+
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    ds: dt.date
 
 
 @dataclass(frozen=True)
@@ -32,6 +59,39 @@ class RunRecord:
     finished_at: dt.datetime
     ds: dt.date
     report_path: str | None = None  # quality report of the run's audit (not a column of the table)
+
+    # Runs are built by name (one constructor per status), never field by field.
+
+    @classmethod
+    def _of(cls, app_id: str, subject: Subject, time: RunTime, status: str, *, evaluated_ds: dt.date | None = None,
+            member_count: int | None = None, reason: str | None = None, report_path: str | None = None) -> RunRecord:
+        return cls(app_id=app_id, segment_id=subject.segment_id, name=subject.name, kind=subject.kind,
+                   refresh=subject.refresh, definition_hash=subject.definition_hash, evaluated_ds=evaluated_ds,
+                   member_count=member_count, status=status, reason=reason, source_file=subject.source_file,
+                   started_at=time.started_at, finished_at=time.finished_at, ds=time.ds, report_path=report_path)
+
+    @classmethod
+    def published(cls, app_id: str, subject: Subject, time: RunTime, *, evaluated_ds: dt.date, member_count: int,
+                  report_path: str | None) -> RunRecord:
+        """Published with its members (``evaluated_ds`` earlier than ds for a kept ``once`` segment)."""
+        return cls._of(app_id, subject, time, PUBLISHED, evaluated_ds=evaluated_ds, member_count=member_count,
+                       report_path=report_path)
+
+    @classmethod
+    def failed(cls, app_id: str, subject: Subject, time: RunTime, *, reason: str) -> RunRecord:
+        """Not evaluated or not published because of its definition, its import or a dependency."""
+        return cls._of(app_id, subject, time, FAILED, reason=reason)
+
+    @classmethod
+    def blocked(cls, app_id: str, subject: Subject, time: RunTime, *, reason: str, report_path: str | None
+                ) -> RunRecord:
+        """Evaluated, but a critical check blocked the publication of the whole ds."""
+        return cls._of(app_id, subject, time, BLOCKED, reason=reason, report_path=report_path)
+
+    @classmethod
+    def retired(cls, app_id: str, subject: Subject, time: RunTime, *, reason: str = RETIRED_REASON) -> RunRecord:
+        """An earlier segment whose definition is gone from the folder."""
+        return cls._of(app_id, subject, time, RETIRED, reason=reason)
 
 
 def runs_frame(spark: SparkSession, records: list[RunRecord]) -> DataFrame:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 
-from jobs.segments.build import build_segment
-from jobs.segments.errors import DefinitionError, format_errors, sort_errors
-from jobs.segments.guard import deep_enough, internal_error, run_pass
-from jobs.segments.model import Segment
-from jobs.segments.load import Document, definition_files, load_document
-from jobs.segments.passes import PASSES
-from jobs.segments.program import Program
-from jobs.segments.schema import schema_errors
+from jobs.segments.sources import build_segment
+from jobs.segments.language.errors import DefinitionError, format_errors, sort_errors
+from jobs.segments.language.guard import deep_enough, internal_error, run_pass
+from jobs.segments.language.model import Segment
+from jobs.segments.language.load import Document
+from jobs.segments.sources import definition_files, load_document
+from jobs.segments.language.passes import PASSES
+from jobs.segments.language.program import Program
+from jobs.segments.language.schema import schema_errors
 
 __all__ = ["validate", "check_definitions", "format_errors", "exit_code"]
 
@@ -92,8 +93,8 @@ def _check_document(abspath: str, relname: str, defs_dir: str | None
 def salvaged_segment(doc: Document) -> tuple[Segment | None, list[DefinitionError]]:
     """The segment of what is left of a document with schema errors, or None (see ``salvage``),
     and the problems of its import file (checked while building, like a valid document's)."""
-    from jobs.segments.salvage import salvage
-    from jobs.segments.schema import reported_by_passes, validator
+    from jobs.segments.language.salvage import salvage
+    from jobs.segments.language.schema import reported_by_passes, validator
 
     rest = salvage(doc, validator(), reported_by_passes)
     if rest is None:
