@@ -43,6 +43,10 @@ DefsOption = Annotated[
 
 AppOption = Annotated[str, typer.Option("--app", help="The app the segment belongs to.")]
 
+FirstArrivalDate = Annotated[dt.date, typer.Argument(parser=parse_date, help="First arrival date (YYYY-MM-DD).")]
+LastArrivalDate = Annotated[Optional[dt.date], typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
+                                                            help="Last arrival date of a range (inclusive).")]
+
 
 def resolve_settings(root: str | None = None, defs: str | None = None) -> Settings:
     """The command's settings, resolved once: options, then the environment, then the defaults."""

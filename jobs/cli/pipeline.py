@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jobs.cli.options import DefsOption, RootOption, parse_date, resolve_settings
+from jobs.cli.options import DefsOption, FirstArrivalDate, LastArrivalDate, RootOption, parse_date, resolve_settings
 from jobs.cli.terminal import progress_bar, reader_failed, say, say_error
 from jobs.dates import date_range
 
@@ -53,9 +53,8 @@ def generate(
 
 
 def ingest(
-    ds: Annotated[dt.date, typer.Argument(parser=parse_date, help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[dt.date], typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
-                                                   help="Last arrival date of a range (inclusive).")] = None,
+    ds: FirstArrivalDate,
+    to: LastArrivalDate = None,
     root: RootOption = None,
 ) -> None:
     """Ingest landing files of one arrival date (or a range) into the bronze Delta tables."""

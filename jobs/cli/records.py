@@ -8,14 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from jobs.cli.json_output import FORMAT_VERSION, dumps, fields_of
-from jobs.cli.options import JsonOption, RootOption, parse_date, resolve_settings
+from jobs.cli.options import FirstArrivalDate, JsonOption, LastArrivalDate, RootOption, parse_date, resolve_settings
 from jobs.cli.terminal import say, say_error
 
 
 def reconcile(
-    ds: Annotated[dt.date, typer.Argument(parser=parse_date, help="First arrival date (YYYY-MM-DD).")],
-    to: Annotated[Optional[dt.date], typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
-                                                   help="Last arrival date of a range (inclusive).")] = None,
+    ds: FirstArrivalDate,
+    to: LastArrivalDate = None,
     as_json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
