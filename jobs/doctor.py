@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -108,10 +108,7 @@ def check_definitions(settings: Settings) -> str:
     """The definitions folder is a local folder with definition files in it."""
     from jobs.segments.sources import definition_files
 
-    folder = _local_folder(settings.segment_defs, "definitions folder")
-    files = definition_files(folder)
-    if not files:
-        raise FileNotFoundError(f"no *.yaml or *.yml definition under {folder}")
+    folder, files = _loaded(settings.segment_defs, "definitions folder", definition_files, "*.yaml or *.yml definition")
     return f"{len(files)} definition files under {folder} (`lakehouse validate` checks them)"
 
 
@@ -120,12 +117,18 @@ def check_expectations(settings: Settings) -> str:
     from jobs.quality.bounds import load_bounds
     from jobs.quality.suites import load_suites
 
-    folder = _local_folder(settings.expectations, "expectations folder")
-    suites = load_suites(folder)
-    if not suites:
-        raise FileNotFoundError(f"no expectation suite (*.yml) under {folder}")
+    folder, suites = _loaded(settings.expectations, "expectations folder", load_suites, "expectation suite (*.yml)")
     bounds = load_bounds(os.path.join(folder, "bounds.yml"))
     return f"{len(suites)} suites and bounds for {len(bounds)} tables under {folder}"
+
+
+def _loaded(path: str, what: str, load: Callable[[str], Sized], missing: str) -> tuple[str, Sized]:
+    """The local folder ``path`` (the ``what``) and what ``load`` finds in it; nothing found is an error."""
+    folder = _local_folder(path, what)
+    found = load(folder)
+    if not found:
+        raise FileNotFoundError(f"no {missing} under {folder}")
+    return folder, found
 
 
 def _local_folder(path: str, what: str) -> str:

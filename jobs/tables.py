@@ -402,7 +402,7 @@ GOLD_SEGMENT_IMPORT_FAILURES = Table(
 SEGMENT_TABLES = (GOLD_SEGMENT_MEMBERSHIP, GOLD_SEGMENT_CHANGES, GOLD_SEGMENT_RUNS, GOLD_SEGMENT_IMPORT_FAILURES)
 
 # --- quality -----------------------------------------------------------------------------------
-# Written by the quality gates (jobs/quality, jobs/publish.py). Both are append-only logs: every
+# Written by the quality gates (jobs/quality, jobs/publish). Both are append-only logs: every
 # validation and every publication attempt adds rows, so concurrent runs never conflict.
 
 GOLD_CHECK_RESULTS = Table(

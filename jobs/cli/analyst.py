@@ -1,4 +1,6 @@
-"""The analyst commands behind ``lakehouse plan`` and ``lakehouse test``: run, print, exit status."""
+"""The analyst's commands on definitions: ``validate``, ``preview``, ``plan``, ``test``, ``explain``.
+
+Each command resolves its settings and calls its ``run_*``, which prints and returns the exit status."""
 
 from __future__ import annotations
 
@@ -6,7 +8,11 @@ import datetime as dt
 import json
 import os
 import sys
+from typing import Annotated, Optional
 
+import typer
+
+from jobs.cli.options import LATEST_HELP, DefsOption, JsonOption, RootOption, parse_date_or_latest, resolve_settings
 from jobs.settings import Settings
 
 
@@ -170,3 +176,83 @@ def run_preview(settings: Settings, path: str, defs: str, ds: dt.date | None, as
     else:
         out(format_preview(result))
     return 0
+
+
+def validate(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Definition files or folders to check [default: the --defs folder]. A file is checked with the --defs folder.")] = None,
+    defs: DefsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON (shape: docs/tools.md).")] = False,
+) -> None:
+    """Check segment definitions; print every problem with file, line and column.
+
+    Exit status: 0 all valid, 1 definition errors, 2 a file or folder cannot be read.
+    """
+    defs = resolve_settings(defs=defs).segment_defs
+    raise typer.Exit(run_validate(paths or [defs], defs, as_json))
+
+
+def preview(
+    path: Annotated[str, typer.Argument(help="A draft definition (YAML) to size.")],
+    ds: Annotated[Optional[dt.date], typer.Option(parser=parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date [default: latest, the newest in the label table].")] = None,
+    defs: DefsOption = None,
+    as_json: JsonOption = False,
+    root: RootOption = None,
+) -> None:
+    """Size a draft segment against the labels without writing any table: size, funnel, reach, and the
+    change against the published segment it edits.
+
+    Exit status: 0 sized, 1 definition errors (on stderr), 2 usage or a missing table.
+    """
+    settings = resolve_settings(root, defs)
+    raise typer.Exit(run_preview(settings, path, settings.segment_defs, ds, as_json))
+
+
+def plan(
+    defs: DefsOption = None,
+    ds: Annotated[Optional[dt.date], typer.Option(parser=parse_date_or_latest, metavar=LATEST_HELP,
+                                                   help="Label date to plan on [default: latest, the newest in the label table].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (shape: docs/tools.md).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Show what publishing the definitions folder would change against the last published runs; writes nothing.
+
+    Exit status: 0 nothing broken, 1 a broken definition, 2 usage (or a missing table or folder).
+    """
+    settings = resolve_settings(root, defs)
+    raise typer.Exit(run_plan(settings, settings.segment_defs, ds, as_json))
+
+
+def test_segments(
+    path: Annotated[Optional[str], typer.Argument(
+        help="A test file, or a folder searched for tests/*.yaml [default: the --defs folder].")] = None,
+    defs: DefsOption = None,
+    warn_empty: Annotated[bool, typer.Option("--warn-empty", help="Also flag definitions that select nobody on the latest labels of --root.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Run segment tests: golden users through the real pipeline in a throwaway lakehouse, checked against expectations.
+
+    Exit status: 0 every test passed, 1 a test failed, 2 usage (no such path or definitions folder).
+    """
+    settings = resolve_settings(root, defs)
+    raise typer.Exit(run_segment_tests(settings, path or settings.segment_defs, settings.segment_defs, warn_empty))
+
+
+def explain(
+    segment: Annotated[str, typer.Argument(help="The segment id, or a draft definition file (*.yaml) not yet published.")],
+    uid: Annotated[str, typer.Argument(help="The user id.")],
+    ds: Annotated[Optional[dt.date], typer.Option(
+        parser=parse_date_or_latest, metavar=LATEST_HELP,
+        help="Date [default: latest: the segment's latest published ds; for a draft the newest labels].")] = None,
+    app_id: Annotated[str, typer.Option("--app", help="The user's app.")] = "smartlife",
+    defs: DefsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (shape: docs/tools.md).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Say why a user is or is not a member of a segment (or of a draft file): each group, condition and value.
+
+    Exit status: 0 member or not, 1 definition errors, 2 unknown segment or uid.
+    """
+    settings = resolve_settings(root, defs)
+    raise typer.Exit(run_explain(settings, segment, uid, ds, app_id, settings.segment_defs, as_json))

@@ -17,24 +17,27 @@ publication from its intent, and a re-run publishes again, idempotently (each co
 ds, never appends). Two runs of one ds at once never duplicate rows: each commit replaces the
 whole ds partition, a commit that loses a race is retried, and each run publishes only the staging
 version it audited. Blocked data stays in the staging twin for inspection.
+
+The steps live in their own modules: ``staging`` (stage, read back at the staged version), ``gates``
+(audit: the checks and whether they block); this module is the atomic publication that ties them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from deltalake import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from jobs.delta_io import CommitConflict, replace_partition
-from jobs.quality import CheckResult, check_partition, load_bounds, load_suites, record_checks, write_report
-from jobs.quality.render import plural
+from jobs.publish.gates import (
+    AuditResult, Checked, PublicationBlocked, audit, audit_staged, blocked_message, new_run_id, utc_now,
+)
+from jobs.publish.staging import STAGING, Staged, date_column, read_staged, stage, staging_root, table_version
+from jobs.quality import CheckResult, load_bounds, load_suites
 from jobs.storage import storage_options
 from jobs.tables import Table
 from jobs.visibility import BLOCKED, PUBLISHED, PUBLISHING, LogRow, append_log
@@ -42,58 +45,11 @@ from jobs.visibility import recover as recover_log
 
 log = logging.getLogger(__name__)
 
-STAGING = "_staging"
-__all__ = ["CommitConflict"]  # re-exported: callers catch it from here (defined in jobs.delta_io)
-
-
-class PublicationBlocked(RuntimeError):
-    """A critical check failed: nothing of the ds was published.
-
-    Attributes:
-        ds: the date that was not published.
-        failures: the failed critical checks, in report order.
-        report_path: the HTML report of the run.
-    """
-
-    def __init__(self, message: str, ds: dt.date, failures: Sequence[CheckResult], report_path: str | None):
-        super().__init__(message)
-        self.ds = ds
-        self.failures = tuple(failures)
-        self.report_path = report_path
-
-
-@dataclass(frozen=True)
-class Staged:
-    """A ds partition written to a table's staging twin, at the staging version that holds it."""
-
-    table: Table
-    ds: dt.date
-    version: int
-
-
-@dataclass(frozen=True)
-class AuditResult:
-    """The checks of one staged partition and whether they block its publication."""
-
-    staged: Staged
-    run_id: str
-    checks: tuple[CheckResult, ...]
-    report_path: str | None = None
-    started_at: dt.datetime = field(default_factory=lambda: _now())
-
-    @property
-    def blocked(self) -> bool:
-        return any(c.blocking for c in self.checks)
-
-    @property
-    def failures(self) -> list[CheckResult]:
-        """Failed critical checks (they block)."""
-        return [c for c in self.checks if c.blocking]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        """Failed warning/info checks (recorded, not blocking)."""
-        return [c for c in self.checks if c.warned]
+__all__ = [  # CommitConflict is defined in jobs.delta_io: callers catch it from here
+    "STAGING", "AuditResult", "Checked", "CommitConflict", "Pinned", "PublicationBlocked", "PublicationResult",
+    "Staged", "audit", "audit_publish", "audit_staged", "blocked_message", "date_column", "new_run_id", "publish",
+    "publish_checked", "published_dates", "read_staged", "recover", "stage", "staging_root", "write_audit_publish",
+]
 
 
 @dataclass(frozen=True)
@@ -104,30 +60,6 @@ class Pinned:
     table: Table
     staged_version: int
     version: int
-
-
-@dataclass(frozen=True)
-class Checked:
-    """The audits of every staged table of one publication, with their one report."""
-
-    ds: dt.date
-    run_id: str
-    audits: tuple[AuditResult, ...]
-    report_path: str
-    started_at: dt.datetime
-
-    @property
-    def blocked(self) -> bool:
-        return any(a.blocked for a in self.audits)
-
-    @property
-    def failures(self) -> list[CheckResult]:
-        return [c for a in self.audits for c in a.failures]
-
-    def error(self) -> "PublicationBlocked":
-        """The exception a blocked publication raises (its message names every failed check)."""
-        message = blocked_message(self.ds, self.failures, self.report_path)
-        return PublicationBlocked(message, self.ds, self.failures, self.report_path)
 
 
 @dataclass(frozen=True)
@@ -143,64 +75,6 @@ class PublicationResult:
     @property
     def warnings(self) -> list[CheckResult]:
         return [c for a in self.audits for c in a.warnings]
-
-
-def new_run_id(ds: dt.date) -> str:
-    """A fresh run id, e.g. ``2026-06-30-1f0c2a9b7d3e``."""
-    return f"{ds.isoformat()}-{uuid.uuid4().hex[:12]}"
-
-
-def staging_root(root: str) -> str:
-    """The root under which staging twins live; readers never read below it."""
-    return f"{root.rstrip('/')}/{STAGING}"
-
-
-def date_column(table: Table) -> str:
-    """The table's date partition column (``ds``, or ``dt`` for bronze): what one run replaces."""
-    types = {f.name: f.dataType for f in table.schema.fields}
-    for name in table.partition_by:
-        if isinstance(types[name], T.DateType):
-            return name
-    raise ValueError(f"{table.name} has no date partition column: write-audit-publish replaces one ds partition")
-
-
-def stage(df: DataFrame, table: Table, root: str, ds: dt.date) -> Staged:
-    """Writes ``df`` (rows of ``ds`` only) as the ds partition of the table's staging twin.
-
-    Raises:
-        SchemaMismatchError, PartitionMismatchError: see ``jobs.delta_io.replace_partition``.
-        CommitConflict: if concurrent runs kept winning the commit.
-    """
-    partition = {date_column(table): ds}
-    replace_partition(df, table, staging_root(root), partition)  # retried by jobs.delta_io.commit
-    staged = Staged(table, ds, _version(table.location(staging_root(root))))
-    log.info("staged %s %s at staging version %d", table.name, ds, staged.version)
-    return staged
-
-
-def audit(
-    spark: SparkSession,
-    staged: Staged,
-    root: str,
-    *,
-    run_id: str | None = None,
-    context: Mapping[str, DataFrame] | None = None,
-) -> AuditResult:
-    """Checks a staged partition, records the results in gold.check_results and writes a report.
-
-    Args:
-        context: extra inputs of cross-table checks, e.g. ``{"segments": df}`` with
-            app_id, segment_id, consent_required (see ``jobs.quality.datasets``).
-
-    Returns:
-        the checks; ``blocked`` is true when a critical check failed (``publish`` then refuses).
-    """
-    run_id = run_id or new_run_id(staged.ds)
-    result = _audit(spark, staged, root, run_id, context, load_suites(), load_bounds(), _now())
-    record_checks(spark, root, result.checks)
-    report = write_report(root, staged.ds, run_id, "blocked" if result.blocked else "passed", result.checks)
-    log.info("quality report of %s %s: %s", staged.table.name, staged.ds, report)
-    return replace(result, report_path=report)
 
 
 def publish(spark: SparkSession, audited: AuditResult, root: str) -> int:
@@ -246,7 +120,7 @@ def write_audit_publish(
     if len(set(names)) != len(names):
         raise ValueError(f"a table is listed twice: {names}")
     run_id = run_id or new_run_id(ds)
-    started = _now()
+    started = utc_now()
     suites, bounds = load_suites(), load_bounds()  # a broken suite file fails before anything is written
     staged = [stage(df, table, root, ds) for table, df in pairs]
     return audit_publish(spark, staged, root, ds, run_id=run_id, context=context, suites=suites, bounds=bounds,
@@ -254,16 +128,7 @@ def write_audit_publish(
 
 
 def audit_publish(
-    spark: SparkSession,
-    staged: Sequence[Staged],
-    root: str,
-    ds: dt.date,
-    *,
-    run_id: str | None = None,
-    context: Mapping[str, DataFrame] | None = None,
-    suites=None,
-    bounds=None,
-    started: dt.datetime | None = None,
+    spark: SparkSession, staged: Sequence[Staged], root: str, ds: dt.date, **options,
 ) -> PublicationResult:
     """The second half of ``write_audit_publish``: audits already staged partitions (one report,
     one run id), then publishes all of them in the given order or none.
@@ -271,42 +136,13 @@ def audit_publish(
     For jobs that need the staged rows before they are published (e.g. the segment job computes
     member counts and the change feed from the staged membership, see ``read_staged``).
 
+    Args:
+        options: those of ``audit_staged`` (run_id, context, suites, bounds, started).
+
     Raises:
         PublicationBlocked: as ``write_audit_publish``.
     """
-    return publish_checked(spark, root, audit_staged(spark, staged, root, ds, run_id=run_id, context=context,
-                                                     suites=suites, bounds=bounds, started=started))
-
-
-def audit_staged(
-    spark: SparkSession,
-    staged: Sequence[Staged],
-    root: str,
-    ds: dt.date,
-    *,
-    run_id: str | None = None,
-    context: Mapping[str, DataFrame] | None = None,
-    suites=None,
-    bounds=None,
-    started: dt.datetime | None = None,
-) -> Checked:
-    """Audits staged partitions together: one run id, results in gold.check_results, one report."""
-    names = [s.table.name for s in staged]
-    if len(set(names)) != len(names):
-        raise ValueError(f"a table is listed twice: {names}")
-    run_id = run_id or new_run_id(ds)
-    started = started or _now()
-    suites = suites if suites is not None else load_suites()
-    bounds = bounds if bounds is not None else load_bounds()
-    audits = [_audit(spark, s, root, run_id, context, suites, bounds, started) for s in staged]
-    checks = [c for a in audits for c in a.checks]
-    record_checks(spark, root, checks)
-    blocked = any(a.blocked for a in audits)
-    report = write_report(root, ds, run_id, "blocked" if blocked else "passed", checks)
-    log.info("quality report: %s", report)
-    for warning in (c for a in audits for c in a.warnings):
-        log.warning("check failed as a warning (published anyway): %s", warning.line())
-    return Checked(ds, run_id, tuple(audits), report, started)
+    return publish_checked(spark, root, audit_staged(spark, staged, root, ds, **options))
 
 
 def publish_checked(
@@ -334,11 +170,11 @@ def publish_checked(
 
     versions: dict[str, int] = {}
     if tables:
-        now = _now()
+        now = utc_now()
         append_log(spark, root, [row(s.table.name, PUBLISHING, s.version, None, now) for s in tables]
                    + [row(p.table.name, PUBLISHING, p.staged_version, p.version, now) for p in pinned])
         versions = {s.table.name: _publish(spark, s, root) for s in tables}
-    finished = _now()
+    finished = utc_now()
     final = [row(s.table.name, PUBLISHED, s.version, versions[s.table.name], finished) for s in tables]
     if tables:
         final += [row(p.table.name, PUBLISHED, p.staged_version, p.version, finished) for p in pinned]
@@ -362,18 +198,6 @@ def recover(spark: SparkSession, root: str) -> list[str]:
     return recover_log(spark, root, republish)
 
 
-def blocked_message(ds: dt.date, failures: Sequence[CheckResult], report_path: str | None) -> str:
-    """The message a blocked publication raises (and the Airflow task shows)."""
-    lines = [
-        f"publication of {ds.isoformat()} blocked by {plural(len(failures), 'failed check')}; "
-        "readers keep the previous published ds:",
-        *(f"- {f.line()}" for f in failures),
-    ]
-    if report_path:
-        lines.append(f"report: {report_path}")
-    return "\n".join(lines)
-
-
 def published_dates(table: Table, root: str) -> list[dt.date]:
     """The dates a plain Delta reader sees in the published table (sorted); [] if none yet."""
     path = table.location(root)
@@ -384,52 +208,14 @@ def published_dates(table: Table, root: str) -> list[dt.date]:
     return sorted(set(data.column(column).to_pylist()))
 
 
-# --- internals ---------------------------------------------------------------------------------
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _version(path: str) -> int:
-    return DeltaTable(path, storage_options=storage_options(path)).version()
-
-
-def read_staged(spark: SparkSession, staged: Staged, root: str) -> DataFrame:
-    """The staged ds partition exactly as it will be audited and published (the pinned version)."""
-    return _read_staged(spark, staged, root)
-
-
-def _read_staged(spark: SparkSession, staged: Staged, root: str) -> DataFrame:
-    """The staged ds partition exactly as audited: the pinned staging version."""
-    path = staged.table.location(staging_root(root))
-    df = spark.read.format("delta").option("versionAsOf", staged.version).load(path)
-    return df.where(F.col(date_column(staged.table)) == F.lit(staged.ds))
-
-
-def _read_published(spark: SparkSession, table: Table, root: str) -> DataFrame | None:
-    path = table.location(root)
-    if not DeltaTable.is_deltatable(path, storage_options=storage_options(path)):
-        return None
-    return spark.read.format("delta").load(path)
-
-
-def _audit(spark, staged: Staged, root: str, run_id: str, context, suites, bounds, started) -> AuditResult:
-    rows = _read_staged(spark, staged, root)
-    checks = check_partition(
-        rows, staged.table, root, staged.ds, run_id=run_id, suites=suites, bounds=bounds,
-        published=_read_published(spark, staged.table, root), date_column=date_column(staged.table),
-        context=context,
-    )
-    return AuditResult(staged, run_id, tuple(checks), None, started)
-
-
 def _publish(spark: SparkSession, staged: Staged, root: str) -> int:
-    rows = _read_staged(spark, staged, root)
+    """Replaces the ds partition of the published table with the staged rows; the table version written.
+
+    It stays in this module: tests replace ``jobs.publish._publish`` to crash between two commits."""
+    rows = read_staged(spark, staged, root)
     partition = {date_column(staged.table): staged.ds}
     replace_partition(rows, staged.table, root, partition)  # retried by jobs.delta_io.commit
-    version = _version(staged.table.location(root))
+    version = table_version(staged.table.location(root))
     log.info("published %s %s from staging version %d (table version %d)", staged.table.name, staged.ds,
              staged.version, version)
     return version
-
-
