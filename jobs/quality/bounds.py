@@ -118,7 +118,8 @@ def _table_bounds(found: Findings, at: tuple, where: str, spec: object) -> Table
                       f"group {quote(key)} does not name {'/'.join(per) or 'no groups'}",
                       expected="/".join(per) if per else "no groups (the table has no per)", key=True)
             continue
-        groups[parts] = _bound(found, at + ("groups", key), f"{where}.groups.{key}", dict(group_spec or {}), default)
+        if default is not None:  # a group's bound is the table's with changes: none to check without it
+            groups[parts] = _bound(found, at + ("groups", key), f"{where}.groups.{key}", dict(group_spec or {}), default)
     return TableBounds(default, per, groups) if default is not None else None
 
 
