@@ -209,3 +209,24 @@ def test_validate_recognises_each_path_by_what_it_holds(expectations, catalogs, 
     write(expectations, "bounds.yml", "tables: {}\n")
     assert run_validate([str(expectations / "bounds.yml"), str(defs)], str(defs), False) == 0
     assert capsys.readouterr().out == f"all files under {expectations / 'bounds.yml'}, {defs} are valid\n"
+
+
+def test_nothing_is_found_by_parents_index():
+    """Files are found through the settings or package resources, never by climbing folders."""
+    import pathlib
+    import re
+
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    found = [f"{p.relative_to(repo)}:{n}" for folder in ("jobs", "dags") for p in sorted((repo / folder).rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"parents\[\d+\]", line)]
+    assert found == []
+
+
+def test_the_commands_and_the_validator_read_no_catalog_at_import():
+    import subprocess
+    import sys
+
+    code = ("import jobs.cli, jobs.analyst_cli, jobs.segments.validate, jobs.written_files, jobs.catalogs as c; "
+            "print(c._events.cache_info().currsize, c._labels.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "0"]
