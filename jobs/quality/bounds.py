@@ -127,7 +127,8 @@ def _bound(found: Findings, at: tuple, where: str, spec: dict, base: Bound | Non
     unknown = set(spec) - BOUND_KEYS
     if unknown:
         allowed = sorted(BOUND_KEYS | ({"per", "groups"} if base is None else set()))
-        found.lines.append(f"{where}: unknown keys {sorted(unknown)} (allowed: {', '.join(sorted(BOUND_KEYS | {'per', 'groups'}))})")
+        listed = ", ".join(sorted(BOUND_KEYS | {"per", "groups"}))  # the one-line text lists both levels' keys
+        found.lines.append(f"{where}: unknown keys {sorted(unknown)} (allowed: {listed})")
         for key in sorted(unknown):
             found.add(at + (key,), None, f"unknown key {quote(key)}", expected="one of " + ", ".join(allowed),
                       suggestion=did_you_mean(key, allowed), key=True)
@@ -142,8 +143,8 @@ def _bound(found: Findings, at: tuple, where: str, spec: dict, base: Bound | Non
     for key in sorted(set(spec) & {"max_drop", "max_growth", "min_previous"}):
         value = spec[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            found.add(at + (key,), f"{where}: {key} is {value!r}, expected a number", f"{key} {quote(value)} is not a number",
-                      expected="a number")
+            found.add(at + (key,), f"{where}: {key} is {value!r}, expected a number",
+                      f"{key} {quote(value)} is not a number", expected="a number")
             return None
     bound = base if base is not None else Bound(float(spec["max_drop"]), float(spec["max_growth"]))
     bound = replace(bound, **{k: (int(v) if k == "min_previous" else v if k == "severity" else float(v))
