@@ -222,11 +222,17 @@ def test_nothing_is_found_by_parents_index():
     assert found == []
 
 
-def test_the_commands_and_the_validator_read_no_catalog_at_import():
+def test_no_module_of_jobs_reads_a_catalog_at_import():
+    """Catalogs, suites and bounds are read on first use (functools.cache), never by an import."""
     import subprocess
     import sys
 
-    code = ("import jobs.cli, jobs.analyst_cli, jobs.segments.validate, jobs.written_files, jobs.catalogs as c; "
-            "print(c._events.cache_info().currsize, c._labels.cache_info().currsize)")
+    code = ("import importlib, pkgutil, jobs, jobs.catalogs as c\n"
+            "for m in pkgutil.walk_packages(jobs.__path__, 'jobs.'):\n"
+            "    importlib.import_module(m.name)\n"
+            "    if c._events.cache_info().currsize or c._labels.cache_info().currsize:\n"
+            "        print(m.name)\n"
+            "        break\n"
+            "print('done')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["0", "0"]
+    assert out.stdout.split() == ["done"]
