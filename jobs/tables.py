@@ -3,7 +3,9 @@ and declared schema. Jobs address tables by path (the embedded engine's catalog 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 
 from pyspark.sql import types as T
 
@@ -16,21 +18,37 @@ def _schema(*fields: tuple[str, T.DataType, bool]) -> T.StructType:
     return T.StructType([T.StructField(name, dtype, nullable) for name, dtype, nullable in fields])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Table:
     """A Delta table of the lakehouse.
 
     Args:
         name: dotted name in the product's words, e.g. ``bronze.events``.
-        schema: the declared schema; writes must match it exactly (see ``jobs.delta_io``).
+        schema: the declared schema; writes must match it exactly (see ``jobs.delta_io``). A
+            function giving it for a table whose columns follow a catalog: the catalog is read on
+            first use, not when this module is imported.
         partition_by: partition columns, in order.
-        keys: columns that identify a row (checked unique by the quality gates).
+        keys: columns that identify a row (checked unique by the quality gates), or a function giving them.
     """
 
     name: str
-    schema: T.StructType
-    partition_by: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()
+    partition_by: tuple[str, ...]
+    _columns: T.StructType | Callable[[], T.StructType] = field(repr=False)
+    _keys: tuple[str, ...] | Callable[[], tuple[str, ...]] = field(repr=False)
+
+    def __init__(self, name: str, schema: T.StructType | Callable[[], T.StructType],
+                 partition_by: tuple[str, ...] = (), keys: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()):
+        lazy = [cache(v) if callable(v) else v for v in (schema, keys)]  # built once, when first asked for
+        for attr, value in (("name", name), ("partition_by", partition_by), ("_columns", lazy[0]), ("_keys", lazy[1])):
+            object.__setattr__(self, attr, value)
+
+    @property
+    def schema(self) -> T.StructType:
+        return self._columns() if callable(self._columns) else self._columns
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self._keys() if callable(self._keys) else self._keys
 
     @property
     def relative_path(self) -> str:
@@ -194,12 +212,28 @@ def _event_measures() -> list[str]:
     return list(names)
 
 
-EVENT_DIMENSIONS = tuple(_event_dimensions())  # e.g. result, category, issue_type, service
-EVENT_MEASURES = tuple(_event_measures())  # e.g. items, amount
+@cache
+def event_dimensions() -> tuple[str, ...]:
+    """The dimensions of the event catalog, in catalog order (e.g. result, category, issue_type, service)."""
+    return tuple(_event_dimensions())
+
+
+@cache
+def event_measures() -> tuple[str, ...]:
+    """The measures of the event catalog, in catalog order (e.g. items, amount)."""
+    return tuple(_event_measures())
+
+
+def __getattr__(name: str):
+    """``EVENT_DIMENSIONS`` and ``EVENT_MEASURES``, read from the catalog when first asked for."""
+    if name in ("EVENT_DIMENSIONS", "EVENT_MEASURES"):
+        return event_dimensions() if name == "EVENT_DIMENSIONS" else event_measures()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SILVER_EVENTS = Table(
     "silver.events",
-    _schema(
+    lambda: _schema(
         ("event_id", S, False),
         ("app_id", S, False),
         ("uid", S, False),  # guest traffic (uid null) stays in bronze
@@ -208,8 +242,8 @@ SILVER_EVENTS = Table(
         ("platform", S, True),
         ("app_version", S, True),
         ("phone_model", S, True),
-        *((f"dim_{d}", S, True) for d in EVENT_DIMENSIONS),
-        *((f"measure_{m}", D, True) for m in EVENT_MEASURES),
+        *((f"dim_{d}", S, True) for d in event_dimensions()),
+        *((f"measure_{m}", D, True) for m in event_measures()),
         ("dt", DT, False),  # arrival date of the kept copy
         ("event_date", DT, False),
     ),
@@ -221,16 +255,16 @@ SILVER_EVENTS = Table(
 # that windowed labels and behavior conditions read instead of raw events.
 SILVER_USER_DAILY_EVENTS = Table(
     "silver.user_daily_events",
-    _schema(
+    lambda: _schema(
         ("app_id", S, False),
         ("uid", S, False),
         ("event", S, False),
-        *((f"dim_{d}", S, True) for d in EVENT_DIMENSIONS),
+        *((f"dim_{d}", S, True) for d in event_dimensions()),
         ("events", L, False),  # number of events
         ("last_ts", L, False),  # latest event time that day
         *(
             col
-            for m in EVENT_MEASURES
+            for m in event_measures()
             for col in (
                 (f"measure_{m}_count", L, False),  # events carrying the measure
                 (f"measure_{m}_sum", D, True),
@@ -241,7 +275,7 @@ SILVER_USER_DAILY_EVENTS = Table(
         ("event_date", DT, False),
     ),
     partition_by=("event_date",),
-    keys=(*USER_KEY, "event_date", "event", *(f"dim_{d}" for d in EVENT_DIMENSIONS)),
+    keys=lambda: (*USER_KEY, "event_date", "event", *(f"dim_{d}" for d in event_dimensions())),
 )
 
 
@@ -257,7 +291,7 @@ def _label_fields() -> list[tuple[str, T.DataType, bool]]:
 
 GOLD_USER_LABELS = Table(
     "gold.user_labels",
-    _schema(("app_id", S, False), ("uid", S, False), *_label_fields(), ("ds", DT, False)),
+    lambda: _schema(("app_id", S, False), ("uid", S, False), *_label_fields(), ("ds", DT, False)),
     partition_by=("ds",),
     keys=(*USER_KEY, "ds"),
 )

@@ -1,118 +1,83 @@
-"""Loads the project's data catalogs (events; labels) shipped as YAML next to this module."""
+"""The project's data catalogs (events; labels), shipped as YAML next to this module and read on first use.
+
+A broken catalog raises ``CatalogError`` listing every problem located (``file:line:column``,
+did-you-mean), as definitions report theirs; ``lakehouse validate`` checks the catalogs too.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
+from jobs.catalogs.specs import LABEL_TYPES, MEASURE_TYPES, Dimension, EventSpec, LabelSpec, Measure
+from jobs.errors import DefinitionErrors
+
+__all__ = ["LABEL_TYPES", "MEASURE_TYPES", "CatalogError", "Dimension", "EventSpec", "LabelSpec", "Measure",
+           "catalog_files", "event_catalog", "event_categories", "label_catalog", "label_categories",
+           "label_window_events"]
 
 
-@dataclass(frozen=True)
-class Dimension:
-    name: str
-    values: tuple[str, ...] | None  # None: open set
-
-
-MEASURE_TYPES = ("integer", "number")
-
-
-@dataclass(frozen=True)
-class Measure:
-    name: str
-    type: str  # integer or number
-    minimum: int | float = 0  # accepted range, inclusive; a number must also be finite
-    maximum: int | float = 0
+class CatalogError(DefinitionErrors, ValueError):
+    """A shipped catalog file is malformed; ``errors`` are its problems, located."""
 
 
 def _measure(code: str, name: str, raw: dict) -> Measure:
-    """A measure of events.yaml, its type and range checked (the range is data: bronze enforces it)."""
-    kind, low, high = raw.get("type"), raw.get("minimum"), raw.get("maximum")
-    where = f"events.yaml: event {code} measure {name}"
-    if kind not in MEASURE_TYPES:
-        raise ValueError(f"{where}: type must be one of {list(MEASURE_TYPES)}, not {kind!r}")
-    allowed = (int,) if kind == "integer" else (int, float)  # type(): a YAML true is no number
-    for key, value in (("minimum", low), ("maximum", high)):
-        if type(value) not in allowed or not math.isfinite(value):
-            raise ValueError(f"{where}: {key} must be a finite {kind}, not {value!r}")
-    if not 0 <= low <= high:
-        raise ValueError(f"{where}: the range must satisfy 0 <= minimum <= maximum, not [{low}, {high}]")
-    return Measure(name, kind, low, high)
+    """A measure of events.yaml, its type and range checked (raises ValueError naming the event and measure)."""
+    from jobs.catalogs.read import measure_problem
+
+    problem = measure_problem(raw)
+    if problem is not None:
+        raise ValueError(f"events.yaml: event {code} measure {name}: {problem[1]}")
+    return Measure(name, raw["type"], raw["minimum"], raw["maximum"])
 
 
-@dataclass(frozen=True)
-class EventSpec:
-    code: str
-    category: str
-    description: str
-    dimensions: dict[str, Dimension]
-    measures: dict[str, Measure]
-
-
-def _load(name: str) -> dict:
-    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+def catalog_files() -> list[str]:
+    """The shipped catalog files, as local paths."""
+    return [str(resources.files(__package__).joinpath(name)) for name in ("events.yaml", "labels.yaml")]
 
 
 @cache
+def _events() -> tuple[dict[str, EventSpec], dict[str, str]]:
+    from jobs.catalogs.read import read_events
+
+    catalog, categories, errors = read_events(catalog_files()[0])
+    if errors:
+        raise CatalogError(errors)
+    return catalog, categories
+
+
+@cache
+def _labels() -> tuple[dict[str, LabelSpec], dict[str, str]]:
+    from jobs.catalogs.read import read_labels
+
+    catalog, categories, errors = read_labels(catalog_files()[1])
+    if errors:
+        raise CatalogError(errors)
+    return catalog, categories
+
+
 def event_catalog() -> dict[str, EventSpec]:
     """Event code -> its spec, in catalog order."""
-    raw = _load("events.yaml")
-    catalog = {}
-    for code, spec in raw["events"].items():
-        if spec["category"] not in raw["categories"]:
-            raise ValueError(f"events.yaml: event {code} has unknown category {spec['category']!r}")
-        dims = {
-            n: Dimension(n, tuple(d["values"]) if d and d.get("values") else None)
-            for n, d in (spec.get("dimensions") or {}).items()
-        }
-        measures = {n: _measure(code, n, m or {}) for n, m in (spec.get("measures") or {}).items()}
-        catalog[code] = EventSpec(code, spec["category"], spec["description"], dims, measures)
-    return catalog
+    return _events()[0]
 
 
-@cache
 def event_categories() -> dict[str, str]:
     """Category key -> display name."""
-    return dict(_load("events.yaml")["categories"])
+    return dict(_events()[1])
 
 
-LABEL_TYPES = ("string", "enum", "boolean", "integer", "number", "timestamp")
-
-
-@dataclass(frozen=True)
-class LabelSpec:
-    name: str
-    category: str
-    type: str  # one of LABEL_TYPES; timestamps are epoch milliseconds UTC
-    values: tuple[str, ...] | None  # allowed values (enum only)
-    unit: str | None
-    description: str
-
-
-@cache
 def label_catalog() -> dict[str, LabelSpec]:
     """Label name -> its spec, in catalog order."""
-    raw = _load("labels.yaml")
-    catalog = {}
-    for name, spec in raw["labels"].items():
-        if spec["category"] not in raw["categories"]:
-            raise ValueError(f"labels.yaml: label {name} has unknown category {spec['category']!r}")
-        if spec["type"] not in LABEL_TYPES:
-            raise ValueError(f"labels.yaml: label {name} has unknown type {spec['type']!r}")
-        values = tuple(spec["values"]) if spec.get("values") else None
-        if (spec["type"] == "enum") != (values is not None):
-            raise ValueError(f"labels.yaml: label {name}: values are required for enum labels and only for them")
-        catalog[name] = LabelSpec(name, spec["category"], spec["type"], values, spec.get("unit"), spec["description"])
-    return catalog
+    return _labels()[0]
 
 
 @cache
 def label_window_events() -> dict[str, tuple[str, ...]]:
     """Windowed label -> the events it counts in the daily aggregates over its window, in file order
     (``window_events`` of labels.yaml; every label and event checked against the two catalogs)."""
-    raw, labels, events = _load("labels.yaml").get("window_events") or {}, label_catalog(), event_catalog()
+    from jobs.catalogs.read import read_window_events
+
+    raw, labels, events = read_window_events(catalog_files()[1]), label_catalog(), event_catalog()
     for name, codes in raw.items():
         if name not in labels:
             raise ValueError(f"labels.yaml: window_events names unknown label {name!r}")
@@ -125,4 +90,4 @@ def label_window_events() -> dict[str, tuple[str, ...]]:
 @cache
 def label_categories() -> dict[str, str]:
     """Category key -> display name."""
-    return dict(_load("labels.yaml")["categories"])
+    return dict(_labels()[1])

@@ -114,26 +114,20 @@ def run_explain(settings: Settings, segment: str, uid: str, ds: dt.date | None, 
 
 
 def run_validate(paths: list[str], defs: str, as_json: bool) -> int:
-    """``lakehouse validate``: 0 valid, 1 definition errors (the result, on stdout), 2 a path cannot be read."""
-    from jobs.segments.readers.draft import load_draft
+    """``lakehouse validate``: 0 valid, 1 definition errors (the result, on stdout), 2 a path cannot be read.
+
+    Each path is checked by what it is (``jobs.written_files``): definitions, an expectations
+    folder, a suite, ``bounds.yml``, a catalog folder or file; the shipped catalogs always.
+    """
     from jobs.segments.language.errors import format_errors, sort_errors
     from jobs.segments.readers.plan_format import error_json
-    from jobs.segments.validate import validate
+    from jobs.written_files import kind_of, shipped_catalog_errors, written_file_errors
 
-    errors = []
+    kinds = {path: kind_of(path) if os.path.exists(path) else "definitions" for path in paths}
     try:
-        for path in paths:
-            inside = os.path.abspath(path).startswith(os.path.abspath(defs) + os.sep)
-            if os.path.isdir(path) and inside:  # a folder of the definitions: checked with the rest of them
-                prefix = os.path.relpath(path, defs).replace(os.sep, "/") + "/"
-                errors += [e for e in validate(defs) if e.file.startswith(prefix)]
-            elif os.path.isdir(path):
-                errors += validate(path)
-            elif os.path.isfile(path):
-                draft = load_draft(path, defs)
-                errors += [e for e in draft.errors if e.file == draft.name]
-            else:
-                raise FileNotFoundError(f"no segment definition file or folder at {path}")
+        errors = shipped_catalog_errors()
+        for path, kind in kinds.items():
+            errors += _definition_errors(path, defs) if kind == "definitions" else written_file_errors(path, kind)
     except FileNotFoundError as error:
         err(str(error))
         return 2
@@ -144,8 +138,26 @@ def run_validate(paths: list[str], defs: str, as_json: bool) -> int:
     elif errors:
         out(format_errors(errors))
     else:
-        out(f"all segment definitions under {', '.join(paths)} are valid")
+        what = "segment definitions" if set(kinds.values()) == {"definitions"} else "files"
+        out(f"all {what} under {', '.join(paths)} are valid")
     return 1 if errors else 0
+
+
+def _definition_errors(path: str, defs: str) -> list:
+    """The definition errors of one path of ``lakehouse validate`` (raises FileNotFoundError if none there)."""
+    from jobs.segments.readers.draft import load_draft
+    from jobs.segments.validate import validate
+
+    inside = os.path.abspath(path).startswith(os.path.abspath(defs) + os.sep)
+    if os.path.isdir(path) and inside:  # a folder of the definitions: checked with the rest of them
+        prefix = os.path.relpath(path, defs).replace(os.sep, "/") + "/"
+        return [e for e in validate(defs) if e.file.startswith(prefix)]
+    if os.path.isdir(path):
+        return validate(path)
+    if os.path.isfile(path):
+        draft = load_draft(path, defs)
+        return [e for e in draft.errors if e.file == draft.name]
+    raise FileNotFoundError(f"no segment definition file or folder at {path}")
 
 
 def run_preview(settings: Settings, path: str, defs: str, ds: dt.date | None, as_json: bool) -> int:

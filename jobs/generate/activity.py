@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -19,16 +20,33 @@ from jobs.generate.vocab import (
     VAS_SERVICES,
 )
 
-CODES = tuple(event_catalog())  # event code index = catalog order
-CODE = {code: i for i, code in enumerate(CODES)}
 WEEKEND_LIFT = 1.15
 ANONYMOUS_SHARE = 0.002  # pre-login events with no uid, per known user and day
 ANONYMOUS_EVENTS = ("page_view", "privacy_enter_app", "login_other_ways", "get_verification_code",
                     "verification_code_not_received")
 STEP_MS = 20_000  # spacing of session ranks: a session lasts under half an hour
-_RANK = np.zeros(len(CODES), dtype=np.int64)
-for _code, _rank in session_order().items():
-    _RANK[CODE[_code]] = _rank
+
+
+@cache
+def codes() -> tuple[str, ...]:
+    """The event codes in catalog order: a code's number in ``DayEvents.code`` is its index here
+    (read on first use: nothing is loaded at import time)."""
+    return tuple(event_catalog())
+
+
+@cache
+def code_index() -> dict[str, int]:
+    """Event code -> its number in ``DayEvents.code``."""
+    return {code: i for i, code in enumerate(codes())}
+
+
+@cache
+def _ranks() -> np.ndarray:
+    """Event number -> its rank within a session."""
+    ranks = np.zeros(len(codes()), dtype=np.int64)
+    for code, rank in session_order().items():
+        ranks[code_index()[code]] = rank
+    return ranks
 
 
 @dataclass(frozen=True)
@@ -38,7 +56,7 @@ class DayEvents:
     Args:
         user: the acting user (for anonymous rows, the user whose phone sent them).
         anonymous: ``uid`` is null (before login).
-        code: index into ``CODES``.
+        code: index into ``codes()``.
         ts: epoch ms.
         success: ``pairing_end`` succeeded.
         detail: the row's dimension value index: device category (``pairing_end``), issue type
@@ -92,16 +110,16 @@ def _sessions(pop: Population, active: np.ndarray, session_start: np.ndarray, rn
     for module in MODULES:
         for code, pos, counts in _run_module(module, pop, active, rng):
             positions.append(np.repeat(pos, counts))
-            codes.append(np.full(int(counts.sum()), CODE[code], dtype=np.int16))
+            codes.append(np.full(int(counts.sum()), code_index()[code], dtype=np.int16))
     pos = np.concatenate(positions) if positions else np.zeros(0, np.int64)
     code = np.concatenate(codes) if codes else np.zeros(0, np.int16)
     n = len(pos)
-    ts = session_start[pos] + _RANK[code] * STEP_MS + rng.integers(0, STEP_MS, size=n)
+    ts = session_start[pos] + _ranks()[code] * STEP_MS + rng.integers(0, STEP_MS, size=n)
     user = active[pos]
 
     detail = np.full(n, -1, dtype=np.int16)
     for name, weights in (("pairing_end", DEVICE_CATEGORY_WEIGHTS), ("feedback_submit", ISSUE_TYPE_WEIGHTS)):
-        rows = np.flatnonzero(code == CODE[name])
+        rows = np.flatnonzero(code == code_index()[name])
         detail[rows] = _draw(rng, weights, len(rows))
     # One basket and one service per active user and day: placed and paid (completed) agree.
     basket_items = 1 + rng.poisson(0.6, size=len(active))
@@ -112,11 +130,11 @@ def _sessions(pop: Population, active: np.ndarray, session_start: np.ndarray, rn
     items = np.zeros(n, dtype=np.int16)
     cents = np.zeros(n, dtype=np.int64)
     for name in ("mall_order_placed", "mall_order_paid"):
-        rows = code == CODE[name]
+        rows = code == code_index()[name]
         items[rows] = basket_items[pos[rows]]
         cents[rows] = basket_items[pos[rows]] * unit_cents[pos[rows]]
     for name in ("vas_order_placed", "vas_order_completed"):
-        rows = code == CODE[name]
+        rows = code == code_index()[name]
         detail[rows] = service[pos[rows]]
         cents[rows] = prices[pos[rows]]
     return DayEvents(user.astype(np.int32), np.zeros(n, bool), code, ts, np.zeros(n, np.int8), detail, items, cents)
@@ -178,7 +196,7 @@ def _binds(pop: Population, day: int) -> DayEvents:
         (users, False, "pairing_start", bt - 40_000),
         (users, False, "pairing_end", bt),
     ])
-    ends = events.code == CODE["pairing_end"]
+    ends = events.code == code_index()["pairing_end"]
     events.success[ends] = 1
     events.detail[ends] = devices.category[rows]
     return events
@@ -189,7 +207,7 @@ def _anonymous(pop: Population, day: int, rng: np.random.Generator) -> DayEvents
     known = np.flatnonzero(pop.known_day <= day)
     n = rng.poisson(ANONYMOUS_SHARE * len(known)) if len(known) else 0
     users = known[rng.integers(0, len(known), size=n)] if n else np.zeros(0, np.int64)
-    codes = np.array([CODE[c] for c in ANONYMOUS_EVENTS], dtype=np.int16)[rng.integers(0, len(ANONYMOUS_EVENTS), size=n)]
+    codes = np.array([code_index()[c] for c in ANONYMOUS_EVENTS], dtype=np.int16)[rng.integers(0, len(ANONYMOUS_EVENTS), size=n)]
     ts = day * DAY_MS + rng.integers(0, DAY_MS, size=n)
     return DayEvents(users.astype(np.int32), np.ones(n, bool), codes, ts, np.zeros(n, np.int8),
                      np.full(n, -1, np.int16), np.zeros(n, np.int16), np.zeros(n, np.int64))
@@ -201,7 +219,7 @@ def _fixed_rows(rows: list[tuple[np.ndarray, bool, str, np.ndarray]]) -> DayEven
     return DayEvents(
         user,
         np.concatenate([np.full(len(r[0]), r[1]) for r in rows]).astype(bool),
-        np.concatenate([np.full(len(r[0]), CODE[r[2]], dtype=np.int16) for r in rows]),
+        np.concatenate([np.full(len(r[0]), code_index()[r[2]], dtype=np.int16) for r in rows]),
         np.concatenate([r[3] for r in rows]).astype(np.int64),
         np.zeros(n, np.int8), np.full(n, -1, np.int16), np.zeros(n, np.int16), np.zeros(n, np.int64),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -9,7 +11,7 @@ import pyarrow.compute as pc
 from jobs.catalogs import event_catalog
 from jobs.contract import DAY_MS
 from jobs.generate import ids
-from jobs.generate.activity import CODE, CODES, DayEvents
+from jobs.generate.activity import DayEvents, code_index, codes
 from jobs.generate.jsonl import Choice, Field, lookup, pick, render
 from jobs.generate.population import Population, phone_models
 from jobs.generate.text import (
@@ -19,13 +21,35 @@ from jobs.generate.vocab import APP_VERSIONS, DEVICE_CATEGORIES, ISSUE_TYPES, PL
 
 # Props spoilers (wrong types inside props), used by faults.
 MEASURE_AS_STRING, INTEGER_AS_FLOAT, DIMENSION_AS_NUMBER = 1, 2, 3
-CODE_TEXT = pa.array(list(CODES), pa.string())
-# Events without catalog props send an empty object, except sign-up and login events, which send none.
-_NO_PROPS = ["" if spec.category == "register_login" else ',"props":{}' for spec in event_catalog().values()]
-DEFAULT_PROPS = pa.array(_NO_PROPS, pa.string())
-DEFAULT_EVENT_PROPS = pa.array([f',"event":"{code}"{props}' for code, props in zip(CODES, _NO_PROPS)], pa.string())
-MALL_ORDERS = (CODE["mall_order_placed"], CODE["mall_order_paid"])
-VAS_ORDERS = (CODE["vas_order_placed"], CODE["vas_order_completed"])
+
+
+@cache
+def _code_text() -> pa.Array:
+    return pa.array(list(codes()), pa.string())
+
+
+@cache
+def _default_props(with_event: bool) -> pa.Array:
+    """Per event number: its props when it has no catalog props (an empty object, except sign-up and
+    login events, which send none), with the ``event`` field before them when ``with_event``."""
+    empty = ["" if spec.category == "register_login" else ',"props":{}' for spec in event_catalog().values()]
+    if with_event:
+        empty = [f',"event":"{code}"{props}' for code, props in zip(codes(), empty)]
+    return pa.array(empty, pa.string())
+
+
+@cache
+def mall_orders() -> tuple[int, int]:
+    """The event numbers of mall orders (placed, paid)."""
+    return code_index()["mall_order_placed"], code_index()["mall_order_paid"]
+
+
+@cache
+def vas_orders() -> tuple[int, int]:
+    """The event numbers of value-added-service orders (placed, completed)."""
+    return code_index()["vas_order_placed"], code_index()["vas_order_completed"]
+
+
 ANONYMOUS_PHONES = 1024  # pre-login events come from a pool of phones (the first users' phones)
 
 
@@ -108,7 +132,7 @@ def event_fields(texts: EventTexts, ev: DayEvents, event_ids: pa.Array, spoil: n
         Field("platform", lookup(texts.platform, phone)),
         Field("app_version", lookup(texts.app_version, texts.version_row(ev))),
         Field("phone_model", lookup(texts.phone_model, phone)),
-        Field("event", pick(CODES, ev.code), quoted=True),
+        Field("event", pick(codes(), ev.code), quoted=True),
         Field(None, props_text(ev, spoil, False)),
     ]
 
@@ -118,17 +142,17 @@ def props_text(ev: DayEvents, spoil: np.ndarray | None, with_event: bool) -> Cho
     ``,"event":"code"`` member if ``with_event``."""
     spoil = np.zeros(len(ev), np.int8) if spoil is None else spoil
     index = ev.code.astype(np.int64)
-    parts = [DEFAULT_EVENT_PROPS if with_event else DEFAULT_PROPS]
+    parts = [_default_props(with_event)]
     offset = len(parts[0])
     for rows, build in (
-        (np.flatnonzero(ev.code == CODE["pairing_end"]), _pairing),
-        (np.flatnonzero(ev.code == CODE["feedback_submit"]), _feedback),
-        (np.flatnonzero(np.isin(ev.code, MALL_ORDERS)), _mall_order),
-        (np.flatnonzero(np.isin(ev.code, VAS_ORDERS)), _vas_order),
+        (np.flatnonzero(ev.code == code_index()["pairing_end"]), _pairing),
+        (np.flatnonzero(ev.code == code_index()["feedback_submit"]), _feedback),
+        (np.flatnonzero(np.isin(ev.code, mall_orders())), _mall_order),
+        (np.flatnonzero(np.isin(ev.code, vas_orders())), _vas_order),
     ):
         if len(rows):
             props = build(ev, rows, spoil[rows])
-            parts.append(join(',"event":"', lookup(CODE_TEXT, ev.code[rows]), '"', props) if with_event else props)
+            parts.append(join(',"event":"', lookup(_code_text(), ev.code[rows]), '"', props) if with_event else props)
             index[rows] = offset + np.arange(len(rows))
             offset += len(rows)
     return Choice(concat(parts), index)

@@ -14,10 +14,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jobs.contract import DAY_MS, LATE_DAYS
-from jobs.generate.activity import CODE, DayEvents
+from jobs.generate.activity import DayEvents, code_index
 from jobs.generate.config import FaultRates
 from jobs.generate.event_lines import (
-    DIMENSION_AS_NUMBER, INTEGER_AS_FLOAT, MALL_ORDERS, MEASURE_AS_STRING, VAS_ORDERS, EventTexts, event_fields,
+    DIMENSION_AS_NUMBER, INTEGER_AS_FLOAT, MEASURE_AS_STRING, EventTexts, event_fields, mall_orders, vas_orders,
 )
 from jobs.generate.ids import event_ids
 from jobs.generate.jsonl import Field, render, take_fields
@@ -123,9 +123,9 @@ _SPOILS = np.array([0, 0, 0, 0, 0, MEASURE_AS_STRING, INTEGER_AS_FLOAT, DIMENSIO
 
 def _wrong_type_variants(ev: DayEvents, rng: np.random.Generator) -> np.ndarray:
     variant = rng.integers(0, len(EVENT_WRONG_TYPES), size=len(ev))
-    has_measure = np.isin(ev.code, MALL_ORDERS + VAS_ORDERS)
-    has_integer = np.isin(ev.code, MALL_ORDERS)
-    has_dimension = np.isin(ev.code, (CODE["pairing_end"], CODE["feedback_submit"]) + VAS_ORDERS)
+    has_measure = np.isin(ev.code, mall_orders() + vas_orders())
+    has_integer = np.isin(ev.code, mall_orders())
+    has_dimension = np.isin(ev.code, (code_index()["pairing_end"], code_index()["feedback_submit"]) + vas_orders())
     fits = np.select([variant == 5, variant == 6, variant == 7], [has_measure, has_integer, has_dimension], True)
     return np.where(fits, variant, variant % 5)
 

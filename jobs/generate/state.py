@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jobs.contract import DAY_MS
-from jobs.generate.activity import CODE, DayEvents
+from jobs.generate.activity import DayEvents, code_index
 from jobs.generate.population import Population
 from jobs.generate.vocab import CLOUD_STORAGE_DAYS, VAS_SERVICES
 
@@ -57,7 +57,7 @@ def advance(state: SnapshotState, pop: Population, ev: DayEvents, rng: np.random
     known = ~ev.anonymous
 
     def per_user(code: str, weights: np.ndarray | None = None) -> np.ndarray:
-        rows = known & (ev.code == CODE[code])
+        rows = known & (ev.code == code_index()[code])
         return np.bincount(ev.user[rows], weights=None if weights is None else weights[rows], minlength=n).astype(np.int64)
 
     placed, paid = per_user("mall_order_placed"), per_user("mall_order_paid")
@@ -71,7 +71,7 @@ def advance(state: SnapshotState, pop: Population, ev: DayEvents, rng: np.random
     state.unpaid_orders = unpaid - cancelled
     state.has_delivery_address |= placed > 0
 
-    rows = np.flatnonzero(known & (ev.code == CODE["vas_order_completed"]) & (ev.detail == VAS_SERVICES.index("cloud_storage")))
+    rows = np.flatnonzero(known & (ev.code == code_index()["vas_order_completed"]) & (ev.detail == VAS_SERVICES.index("cloud_storage")))
     rows = rows[np.argsort(ev.ts[rows], kind="stable")]
     for batch in _unique_per_user(ev.user[rows]):  # one purchase per user at a time, in time order
         users, when = ev.user[rows[batch]], ev.ts[rows[batch]]

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from jobs.errors import DefinitionError, did_you_mean, quote
+from jobs.located import Findings, read_located
 from jobs.quality.datasets import DATASETS, ROWS
 
 SEVERITIES = ("critical", "warning", "info")
@@ -35,7 +35,16 @@ EXPECTATION_META_KEYS = {"dataset", "notes"}
 
 
 class SuiteError(ValueError):
-    """One or more suite files are malformed; the message lists every problem."""
+    """One or more suite (or bounds) files are malformed; the message lists every problem.
+
+    Args:
+        message: every problem, one ``- file: where: problem`` line each.
+        errors: the same problems located (``file:line:column``, did-you-mean), as definitions report them.
+    """
+
+    def __init__(self, message: str, errors: list[DefinitionError] = ()):
+        super().__init__(message)
+        self.errors = list(errors)
 
 
 def default_directory() -> Path:
@@ -122,82 +131,142 @@ def load_suites(directory: str | os.PathLike | None = None) -> dict[str, Suite]:
     ``bounds.yml`` (size bounds, see ``jobs.quality.bounds``) is not a suite and is skipped.
 
     Raises:
-        SuiteError: listing every problem in every file, each with its file and path.
+        SuiteError: listing every problem in every file, each with its file and path; its
+            ``errors`` are the same problems located (``file:line:column``, did-you-mean).
     """
-    folder = Path(directory) if directory else default_directory()
-    suites: dict[str, Suite] = {}
-    problems: list[str] = []
-    for path in sorted(folder.glob("*.yml")):
-        if path.name == "bounds.yml":
-            continue
-        suite = _parse(path, problems)
-        if suite is None:
-            continue
-        if suite.table in suites:
-            problems.append(f"{path.name}: table {suite.table} already has suite {suites[suite.table].path}")
-            continue
-        suites[suite.table] = suite
-    if problems:
-        raise SuiteError("invalid expectation suites:\n" + "\n".join(f"- {p}" for p in problems))
+    suites, lines, errors = _read_suites(Path(directory) if directory else default_directory())
+    if lines:
+        raise SuiteError("invalid expectation suites:\n" + "\n".join(f"- {p}" for p in lines), errors)
     return suites
 
 
-def _parse(path: Path, problems: list[str]) -> Suite | None:
+def suite_errors(directory: str | os.PathLike) -> list[DefinitionError]:
+    """Every problem of the suite files in ``directory``, located (what ``lakehouse validate`` reports)."""
+    return _read_suites(Path(directory))[2]
+
+
+def _read_suites(folder: Path) -> tuple[dict[str, Suite], list[str], list[DefinitionError]]:
+    suites: dict[str, Suite] = {}
+    lines: list[str] = []
+    errors: list[DefinitionError] = []
+    for path in sorted(folder.glob("*.yml")):
+        if path.name == "bounds.yml":
+            continue
+        suite, found = _parse(path)
+        if suite is not None and suite.table in suites:
+            found.add(("meta", "table"), f"{path.name}: table {suite.table} already has suite {suites[suite.table].path}",
+                      f"table {suite.table} already has suite {Path(suites[suite.table].path).name}",
+                      expected="one suite per table")
+        elif suite is not None:
+            suites[suite.table] = suite
+        lines += found.lines
+        errors += found.errors
+    return suites, lines, errors
+
+
+def _parse(path: Path) -> tuple[Suite | None, Findings]:
     where = path.name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc, unreadable = read_located(path)
+    if doc is None:
+        found = Findings(None, list(unreadable), [e.one_line() for e in unreadable])
+        if unreadable[0].message == "the file is empty":  # as an empty mapping always was
+            found.lines = [f"{where}: expected a mapping with name, meta and expectations"]
+        return None, found
+    found = Findings(doc, list(unreadable), [e.one_line() for e in unreadable])
+    data = doc.data
     if not isinstance(data, dict):
-        problems.append(f"{where}: expected a mapping with name, meta and expectations")
-        return None
-    start = len(problems)
-    _unknown(where, data, SUITE_KEYS, problems)
+        found.add((), f"{where}: expected a mapping with name, meta and expectations", "the suite is not a mapping",
+                  expected="a mapping with name, meta and expectations")
+        return None, found
+    found.unknown_keys((), where, data, SUITE_KEYS)
     name = data.get("name")
     if name != path.stem:
-        problems.append(f"{where}: name is {name!r}, expected {path.stem!r} (the file name)")
-    meta = data.get("meta") or {}
-    _unknown(f"{where}: meta", meta, SUITE_META_KEYS, problems)
+        found.add(("name",), f"{where}: name is {name!r}, expected {path.stem!r} (the file name)",
+                  f"name {quote(name)} is not the file name", expected=f"{path.stem} (the file name)",
+                  suggestion=path.stem)
+    meta = _mapping(found, ("meta",), f"{where}: meta", data.get("meta") or {}, SUITE_META_KEYS)
     table = meta.get("table")
     if not isinstance(table, str):
-        problems.append(f"{where}: meta.table is required (the table the suite checks, e.g. gold.user_labels)")
+        found.add(("meta", "table") if "table" in meta else ("meta",),
+                  f"{where}: meta.table is required (the table the suite checks, e.g. gold.user_labels)",
+                  "missing key 'table'" if "table" not in meta else f"table {quote(table)} is not a table name",
+                  expected="the table the suite checks, e.g. gold.user_labels")
     group_by = tuple(meta.get("group_by") or ())
     checks = []
     for position, raw in enumerate(data.get("expectations") or [], start=1):
-        check = _parse_check(f"{where}: expectations[{position}]", path.stem, position, raw, problems)
+        check = _parse_check(found, f"{where}: expectations[{position}]", path.stem, position, raw)
         if check is not None:
             checks.append(check)
-    if len(problems) > start:
-        return None
-    return Suite(path.stem, table, group_by, tuple(checks), str(path))
+    if found.lines:
+        return None, found
+    return Suite(path.stem, table, group_by, tuple(checks), str(path)), found
 
 
-def _parse_check(where: str, suite: str, position: int, raw: object, problems: list[str]) -> Check | None:
+def _parse_check(found: Findings, where: str, suite: str, position: int, raw: object) -> Check | None:
+    at = ("expectations", position - 1)
     if not isinstance(raw, dict):
-        problems.append(f"{where}: expected a mapping with type, kwargs, severity")
+        found.add(at, f"{where}: expected a mapping with type, kwargs, severity", "the expectation is not a mapping",
+                  expected="a mapping with type, kwargs, severity")
         return None
-    start = len(problems)
-    _unknown(where, raw, EXPECTATION_KEYS, problems)
-    meta = raw.get("meta") or {}
-    _unknown(f"{where}: meta", meta, EXPECTATION_META_KEYS, problems)
+    start = len(found.lines)
+    found.unknown_keys(at, where, raw, EXPECTATION_KEYS)
+    meta = _mapping(found, at + ("meta",), f"{where}: meta", raw.get("meta") or {}, EXPECTATION_META_KEYS)
     severity = raw.get("severity")
     if severity not in SEVERITIES:
-        problems.append(f"{where}: severity is {severity!r}, expected one of {', '.join(SEVERITIES)}")
+        found.not_allowed(at + ("severity",), f"{where}: severity is {severity!r}, expected one of {', '.join(SEVERITIES)}",
+                          "severity", raw, list(SEVERITIES))
     dataset = meta.get("dataset", ROWS)
     if dataset != ROWS and dataset not in DATASETS:
-        problems.append(f"{where}: unknown dataset {dataset!r} (known: {', '.join([ROWS, *DATASETS])})")
-    if len(problems) > start:
+        known = [ROWS, *DATASETS]
+        found.add(at + ("meta", "dataset"), f"{where}: unknown dataset {dataset!r} (known: {', '.join(known)})",
+                  f"unknown dataset {quote(dataset)}", expected="one of " + ", ".join(known),
+                  suggestion=did_you_mean(dataset, known))
+    if len(found.lines) > start:
         return None
     check = Check(suite, position, str(raw.get("type")), dict(raw.get("kwargs") or {}), severity, dataset)
     try:
         check.to_ge()
     except Exception as exc:  # GE's own validation of the type and kwargs
-        problems.append(f"{where}: {check.type}: {str(exc).splitlines()[0]}")
+        _ge_error(found, at, where, check, exc)
         return None
     return check
 
 
-def _unknown(where: str, data: object, allowed: set[str], problems: list[str]) -> None:
-    if not isinstance(data, dict):
-        problems.append(f"{where}: expected a mapping")
+def _ge_error(found: Findings, at: tuple, where: str, check: Check, exc: Exception) -> None:
+    """GE's refusal of an expectation: an unknown type (with the closest GE type), or GE's own words."""
+    from great_expectations.expectations.registry import list_registered_expectation_implementations
+
+    first = str(exc).splitlines()[0]
+    types = list_registered_expectation_implementations()
+    if check.type not in types:
+        found.add(at + ("type",), f"{where}: {check.type}: {first}", f"unknown expectation type {quote(check.type)}",
+                  expected="a Great Expectations expectation type", suggestion=did_you_mean(check.type, types))
         return
-    for key in data:
-        if key not in allowed:
-            problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+    line = f"{where}: {check.type}: {first}"
+    for problem in exc.errors() if callable(getattr(exc, "errors", None)) else [{"loc": (), "msg": first}]:
+        name = problem["loc"][0] if problem["loc"] and problem["loc"][0] != "__root__" else None
+        if problem.get("type") == "value_error.extra":
+            fields = _kwarg_names(check.type)
+            found.add(at + ("kwargs", name), line, f"unknown kwarg {quote(name)} of {check.type}",
+                      expected="one of " + ", ".join(fields), suggestion=did_you_mean(name, fields), key=True)
+        else:
+            found.add(at + ("kwargs",) + ((name,) if name else ()), line,
+                      f"{check.type}: {name + ': ' if name else ''}{problem['msg']}")
+        line = None  # one line per expectation in the loader's message, as always
+
+
+def _kwarg_names(check_type: str) -> list[str]:
+    """The kwargs an expectation type accepts (its pydantic fields, less GE's own bookkeeping)."""
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    fields = getattr(get_expectation_impl(check_type), "__fields__", {})
+    return sorted(set(fields) - {"batch_id", "id", "meta", "notes", "rendered_content", "severity"})
+
+
+def _mapping(found: Findings, path: tuple, where: str, data: object, allowed: set[str]) -> dict:
+    """``data`` when it is a mapping (its unknown keys reported), else ``{}`` and the problem."""
+    if not isinstance(data, dict):
+        found.add(path, f"{where}: expected a mapping", f"{path[-1]} is not a mapping", expected="a mapping")
+        return {}
+    found.unknown_keys(path, where, data, allowed)
+    return data

@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 from jobs.contract import USER_KEY
 from jobs.silver.fields import field
-from jobs.tables import AMOUNT, EVENT_DIMENSIONS, EVENT_MEASURES
+from jobs.tables import AMOUNT, event_dimensions, event_measures
 
 USER_DAY = (*USER_KEY, "event_date")
 
@@ -23,13 +23,13 @@ def user_daily_events(events: DataFrame) -> DataFrame:
     Sums are added as decimal(38,6) and stored as double, so they do not depend on the order
     rows are added in (a rebuild and a day-by-day run give the same bits).
     """
-    dims = [f"dim_{d}" for d in EVENT_DIMENSIONS]
+    dims = [f"dim_{d}" for d in event_dimensions()]
     # Sail names sum(x) and sum(cast(x)) alike; the exact copy gets its own column first.
     exact = events.select(
-        "*", *[F.col(f"measure_{m}").try_cast(AMOUNT).alias(f"_exact_{m}") for m in EVENT_MEASURES]
+        "*", *[F.col(f"measure_{m}").try_cast(AMOUNT).alias(f"_exact_{m}") for m in event_measures()]
     )
     aggs = [F.count(F.lit(1)).alias("events"), F.max("ts").alias("last_ts")]
-    for m in EVENT_MEASURES:
+    for m in event_measures():
         aggs += [
             F.count(f"measure_{m}").alias(f"measure_{m}_count"),
             F.sum(f"_exact_{m}").alias(f"_sum_{m}"),
@@ -38,8 +38,8 @@ def user_daily_events(events: DataFrame) -> DataFrame:
         ]
     grouped = exact.groupBy(*USER_DAY, "event", *dims).agg(*aggs)
     return grouped.select(
-        "*", *[F.col(f"_sum_{m}").cast("double").alias(f"measure_{m}_sum") for m in EVENT_MEASURES]
-    ).drop(*[f"_sum_{m}" for m in EVENT_MEASURES])
+        "*", *[F.col(f"_sum_{m}").cast("double").alias(f"measure_{m}_sum") for m in event_measures()]
+    ).drop(*[f"_sum_{m}" for m in event_measures()])
 
 
 def _latest(name: str) -> Column:

@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.catalogs import event_catalog
-from jobs.tables import AMOUNT, EVENT_DIMENSIONS, EVENT_MEASURES, SILVER_EVENTS
+from jobs.tables import AMOUNT, SILVER_EVENTS, event_dimensions, event_measures
 
 
 def _events_declaring(kind: str, name: str) -> list[str]:
@@ -77,7 +77,7 @@ def clean_events(bronze_events: DataFrame, first: dt.date, last: dt.date) -> Dat
     )
     columns = {
         **{f.name: F.col(f.name) for f in SILVER_EVENTS.schema.fields},
-        **{f"dim_{d}": _dimension(d) for d in EVENT_DIMENSIONS},
-        **{f"measure_{m}": _measure(m) for m in EVENT_MEASURES},
+        **{f"dim_{d}": _dimension(d) for d in event_dimensions()},
+        **{f"measure_{m}": _measure(m) for m in event_measures()},
     }
     return kept.select(*[column.alias(name) for name, column in columns.items()])
