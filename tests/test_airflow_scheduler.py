@@ -141,7 +141,7 @@ def deployment(tmp_path_factory):
     # or tomorrow if the test crosses midnight. The backfill range ends 3 days before today.
     today = dt.datetime.now(dt.timezone.utc).date()
     last = today - dt.timedelta(days=3)
-    first = last - dt.timedelta(days=6)
+    first = last - dt.timedelta(days=2)  # 3 dates, each run twice: enough to show order and idempotence
     tmp = tmp_path_factory.mktemp("airflow_scheduler")
     lakehouse = tmp / "lakehouse"
     # Small populations (segments stay under the size bounds' 50 members on the first days).
