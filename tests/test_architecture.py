@@ -86,6 +86,32 @@ def reader_violations(source: str) -> list[str]:
     return out
 
 
+# The published history: the run catalog and the publications log (and what reads them) are named
+# only by the history module of the readers.
+HISTORY_MODULE = "published.py"
+HISTORY_TABLES = {"GOLD_SEGMENT_RUNS", "GOLD_PUBLICATIONS"}
+HISTORY_TABLE_NAMES = {"gold.segment_runs", "gold.publications"}
+HISTORY_READS = {("jobs.visibility", None), ("jobs.segments.inputs", "previous_runs")}
+
+
+def history_violations(source: str) -> list[str]:
+    """Why a reader module other than the history module reads the run catalog or the publications
+    log itself (names the tables, spells their names, or imports what reads them)."""
+    tree = ast.parse(source)
+    out = []
+    for module, name, line in imports(tree):
+        if name in HISTORY_TABLES or (module, None) in HISTORY_READS or (module, name) in HISTORY_READS:
+            out.append(f"line {line}: imports {module}{'.' + name if name else ''}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in HISTORY_TABLES:
+            out.append(f"line {node.lineno}: reads {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in HISTORY_TABLES:
+            out.append(f"line {node.lineno}: reads {_dotted(node) or node.attr}")
+        elif isinstance(node, ast.Constant) and node.value in HISTORY_TABLE_NAMES:
+            out.append(f"line {node.lineno}: names the table {node.value}")
+    return out
+
+
 def _modules(room: str) -> list[Path]:
     found = sorted((SEGMENTS / room).rglob("*.py"))
     assert found, f"no modules in jobs/segments/{room}"
@@ -113,6 +139,13 @@ def test_the_walker_detects_violations():
     assert reader_violations("from jobs.segments import evaluate_segments\n")
     assert reader_violations("import jobs.segments.daily\n")
     assert reader_violations("from jobs.segments.inputs import run_imports\n") == []
+    assert history_violations("def f(root):\n    from jobs.tables import GOLD_SEGMENT_RUNS\n")
+    assert history_violations("import jobs.tables\nrows = read_arrow(jobs.tables.GOLD_PUBLICATIONS, root)\n")
+    assert history_violations("from jobs.visibility import read_log\n")
+    assert history_violations("from jobs.segments.inputs import previous_runs\n")
+    assert history_violations("TABLE = 'gold.segment_runs'\n")
+    assert history_violations('"""Rows of gold.segment_runs, read through the history."""\n') == []
+    assert history_violations("from jobs.tables import GOLD_SEGMENT_MEMBERSHIP\n") == []
 
 
 @pytest.mark.parametrize("path", _modules("language"), ids=lambda p: str(p.relative_to(SEGMENTS)))
@@ -123,6 +156,13 @@ def test_the_language_has_no_session_and_no_io(path):
 @pytest.mark.parametrize("path", _modules("readers"), ids=lambda p: str(p.relative_to(SEGMENTS)))
 def test_no_reader_imports_the_daily_job(path):
     assert reader_violations(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", [p for p in _modules("readers") if p.name != HISTORY_MODULE],
+                         ids=lambda p: str(p.relative_to(SEGMENTS)))
+def test_only_the_history_module_reads_the_run_catalog(path):
+    """Readers ask ``published.PublishedHistory`` (read once per command), never the tables themselves."""
+    assert history_violations(path.read_text()) == []
 
 
 def test_every_module_lives_in_a_room():

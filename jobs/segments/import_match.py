@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.contract import USER_KEY
 from jobs.segments.language.errors import quote
 from jobs.segments.sources import import_lines
 from jobs.segments.language.imports import ImportFailure, parse_lines
@@ -91,7 +92,7 @@ def remove_staged(folder: str) -> None:
 
 def user_keys(users: DataFrame) -> DataFrame:
     """(app_id, type, key) -> user, for matching uids, lower-case emails and phones."""
-    base = users.select("app_id", "uid", "user_type", "accept_marketing", "email", "phone").dropDuplicates(["app_id", "uid"])
+    base = users.select("app_id", "uid", "user_type", "accept_marketing", "email", "phone").dropDuplicates(list(USER_KEY))
     common = ["app_id", "uid", "user_type", "accept_marketing"]
     by_uid = base.select(*common, F.lit("uid").alias("type"), F.col("uid").alias("key"))
     by_email = base.where(F.col("email").isNotNull()).select(*common, F.lit("email").alias("type"), F.lower(F.trim("email")).alias("key"))

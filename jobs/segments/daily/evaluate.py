@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.contract import USER_KEY
 from jobs.publish import Staged, read_staged
 from jobs.segments.daily.isolate import Build, MemberInputs, stage_members
 from jobs.segments.daily.plan import RunPlan
@@ -74,6 +75,6 @@ def kept_members(previous: DataFrame, labels: DataFrame, consent: dict[Key, bool
     rules = previous.sparkSession.createDataFrame(
         [(a, sid, c) for (a, sid), c in consent.items()], "app_id string, segment_id string, _required boolean")
     users = labels.select("app_id", "uid", F.coalesce("accept_marketing", F.lit(False)).alias("_consents"))
-    joined = previous.join(rules, ["app_id", "segment_id"]).join(users, ["app_id", "uid"], "left")
+    joined = previous.join(rules, ["app_id", "segment_id"]).join(users, list(USER_KEY), "left")
     keep = F.col("uid").isNull() | (F.col("_consents").isNotNull() & (~F.col("_required") | F.col("_consents")))
     return joined.where(keep).select(*MEMBER_COLUMNS)

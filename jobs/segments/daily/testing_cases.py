@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from jobs.contract import DAY_MS, day_start_ms
+
 TESTS_DIR = "tests"
 SNAPSHOT_FIELDS = ("user_type", "register_time", "register_method", "country_code", "city_en", "city_zh", "email",
                    "phone", "accept_marketing", "devices", "cloud_storage", "mall")
@@ -71,13 +73,16 @@ def find_test_files(path: str) -> list[str]:
     return found
 
 
+HOUR_MS = DAY_MS // 24
+
+
 def _ms(value: object, where: str, hour: int = 12) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, dt.date)):
         raise SegmentTestError(f"{where}: expected a date YYYY-MM-DD or epoch milliseconds, got {value!r:.60}")
     if isinstance(value, int):
         return value
     day = value.date() if isinstance(value, dt.datetime) else value
-    return int(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    return day_start_ms(day) + hour * HOUR_MS
 
 
 def _user_line(raw: dict, app_id: str, where: str) -> str:

@@ -8,6 +8,7 @@ import json
 import posixpath
 from collections.abc import Callable
 
+from jobs.contract import EPOCH
 from jobs.segments.language.errors import DefinitionError, quote
 from jobs.segments.language.limits import FileRefused
 from jobs.segments.language.load import Document
@@ -63,7 +64,7 @@ class _Builder:
             return dt.date.fromisoformat(text)
         except ValueError:
             self.errors.append(self.doc.error(path, f"{quote(text)} is not a calendar date", expected="a date written YYYY-MM-DD"))
-            return dt.date(1970, 1, 1)
+            return EPOCH
 
     def condition(self, raw: dict, path):
         if "all" in raw:

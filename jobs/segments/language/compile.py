@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from jobs.contract import day_start_ms
 from jobs.segments.language.columns import AggregateColumns
 from jobs.segments.language.model import (
     All, AnyOf, BehaviorCondition, DimensionFilter, LabelCondition, Not, SegmentRef, Window,
@@ -31,14 +32,6 @@ def known(col: Column, test: Column) -> Column:
     CASE (a ``coalesce`` per leaf made the flag projection twice as slow on the embedded engine).
     """
     return col.isNotNull() & test
-
-
-from jobs.contract import DAY_MS  # noqa: E402 (kept in place while jobs/segments is restructured)
-
-
-def epoch_ms(day: dt.date) -> int:
-    """Epoch milliseconds (UTC) at the start of ``day``."""
-    return (day - dt.date(1970, 1, 1)).days * DAY_MS
 
 
 # The per-measure aggregates each metric reads.
@@ -100,7 +93,7 @@ def _label(cond: LabelCondition, ctx: Context) -> Column:
 
 def _lit(value, kind: str) -> Column:
     if kind == "timestamp":
-        return F.lit(epoch_ms(dt.date.fromisoformat(value)))
+        return F.lit(day_start_ms(dt.date.fromisoformat(value)))
     if kind == "number":
         return F.lit(float(value))
     if kind == "integer":
@@ -110,7 +103,7 @@ def _lit(value, kind: str) -> Column:
 
 def _ts_end(value: str) -> Column:
     """Start of the day after ``value``: timestamps on ``value`` are before it."""
-    return F.lit(epoch_ms(dt.date.fromisoformat(value) + dt.timedelta(days=1)))
+    return F.lit(day_start_ms(dt.date.fromisoformat(value) + dt.timedelta(days=1)))
 
 
 def _between(col, value, kind, ds):
@@ -122,7 +115,7 @@ def _between(col, value, kind, ds):
 
 def _within_last_days(col, value, kind, ds):
     start = ds - dt.timedelta(days=value - 1)
-    return (col >= F.lit(epoch_ms(start))) & (col < F.lit(epoch_ms(ds + dt.timedelta(days=1))))
+    return (col >= F.lit(day_start_ms(start))) & (col < F.lit(day_start_ms(ds + dt.timedelta(days=1))))
 
 
 LABEL_OPS: dict[str, Callable[..., Column]] = {

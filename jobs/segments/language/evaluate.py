@@ -15,12 +15,13 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.contract import USER_KEY
 from jobs.segments.language.columns import AggregateColumns, daily_measure
 from jobs.segments.language.compile import BehaviorPlan, Context, compile_condition, day_words, false, known, selection_match
 from jobs.segments.language.model import PREDEFINED_APP, Segment, Window
 from jobs.segments.language.passes.resolve import resolve
 
-KEYS = ["app_id", "uid"]
+KEYS = list(USER_KEY)
 MEMBER_COLUMNS = ["app_id", "segment_id", "uid", "email", "param1", "param2", "param3"]
 
 

@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 
 from jobs.delta_io import read_table
 from jobs.segments.outputs import changes
+from jobs.segments.readers.published import PublishedHistory
 from jobs.tables import BRONZE_USERS
 
 Key = tuple[str, str]
@@ -30,11 +31,10 @@ class Change:
     exited: int
 
 
-def baselines(spark: SparkSession, root: str, ds: dt.date) -> dict[Key, dict]:
-    """(app, segment) -> its latest published run before ds, the baseline the segment job compares with."""
-    from jobs.segments.inputs import previous_runs
-
-    return previous_runs(spark, root, ds)
+def baselines(history: PublishedHistory, ds: dt.date) -> dict[Key, dict]:
+    """(app, segment) -> its latest published run before ds, the baseline the segment job compares with
+    (the run catalog as written, as the job reads it)."""
+    return history.baselines(ds)
 
 
 def baseline_members(spark: SparkSession, root: str, ds: dt.date, before: dict[Key, dt.date]) -> DataFrame:
@@ -47,16 +47,17 @@ def baseline_members(spark: SparkSession, root: str, ds: dt.date, before: dict[K
 
 
 def compare(spark: SparkSession, root: str, ds: dt.date, current: DataFrame, keys: list[Key],
-            history: dict[Key, dict] | None = None) -> dict[Key, Change]:
+            history: PublishedHistory | None = None) -> dict[Key, Change]:
     """Entered and exited of each (app, segment) in ``keys`` if ``current`` were published on ds.
 
     Args:
         current: membership rows of ds (app_id, segment_id, uid, ...); a key absent from it has no members.
         keys: the (app, segment) pairs to compare; a key with no baseline has every member entered.
-        history: :func:`baselines` of ds, when already read.
+        history: the run catalog as written, when already read (default: read here).
     """
-    history = baselines(spark, root, ds) if history is None else history
-    before = {k: history[k]["ds"] for k in keys if k in history}
+    history = PublishedHistory.read(root, as_written=True) if history is None else history
+    baseline = baselines(history, ds)
+    before = {k: baseline[k]["ds"] for k in keys if k in baseline}
     earlier = baseline_members(spark, root, ds, before)
     wanted = spark.createDataFrame(list(keys), "app_id string, segment_id string") if keys else None
     now = current.join(wanted, ["app_id", "segment_id"]) if wanted is not None else current.where(F.lit(False))

@@ -239,10 +239,10 @@ def published_run_of(root: str, app_id: str, segment_id: str, ds: dt.date | None
     Raises:
         ExplainError: the segment has never run, or ds is not published for it (blocked, failed, absent).
     """
-    from jobs.segments.readers.published import NotPublishedError, SegmentLookupError, published_run, segment_history
+    from jobs.segments.readers.published import NotPublishedError, PublishedHistory, SegmentLookupError
 
     try:
-        return published_run(root, segment_history(root, app_id, segment_id), ds)
+        return PublishedHistory.read(root, app_id).at(app_id, segment_id, ds)
     except SegmentLookupError:
         raise ExplainError(f"{app_id}/{segment_id} has no run in the run catalog yet: run the segment job first") from None
     except NotPublishedError as error:

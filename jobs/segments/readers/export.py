@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from jobs.safe_text import spreadsheet_cell
 from jobs.segments.language.errors import did_you_mean
-from jobs.segments.readers.published import NotPublishedError, SegmentLookupError
+from jobs.segments.readers.published import NotPublishedError, PublishedHistory, SegmentLookupError
 
 
 class ExportRefused(RuntimeError):
@@ -206,15 +206,15 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
     from jobs import __version__
     from jobs.catalogs import label_catalog
     from jobs.segments.readers.members import read_members
-    from jobs.segments.readers.published import choose_ds, membership_publications, published_ds, retired_on, segment_history
+    from jobs.segments.readers.published import PublishedHistory, choose_ds, retired_on
 
     check_out(out)
     columns = check_labels(labels, list(label_catalog()))
-    histories = {sid: segment_history(root, app_id, sid) for sid in dict.fromkeys(segment_ids)}
+    catalog = PublishedHistory.read(root, app_id)
+    histories = {sid: catalog.segment(app_id, sid) for sid in dict.fromkeys(segment_ids)}
     for sid, history in histories.items():
         refuse_imported(sid, history[-1]["kind"])
-    committed = membership_publications(root)
-    published = {f"{app_id}/{sid}": published_ds(history, committed) for sid, history in histories.items()}
+    published = {f"{app_id}/{sid}": catalog.published(app_id, sid) for sid in histories}
     for (name, days), history in zip(published.items(), histories.values()):
         if retired_on(history) is not None:
             choose_ds(name, history, days, ds)  # raises: a retired segment is not exported
@@ -226,10 +226,10 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
         runs.append(next(r for r in history if r["ds"] == chosen))
     for run in runs:  # the kind of that ds's run too: an id may have changed kind over time
         refuse_imported(run["segment_id"], run["kind"])
-    by_uid = read_labels(root, app_id, ds, columns)
+    by_uid = read_labels(catalog, app_id, ds, columns)
     exports = []
     for run in runs:
-        uids = [m["uid"] for m in read_members(root, app_id, run["segment_id"], ds)]
+        uids = [m["uid"] for m in read_members(catalog, app_id, run["segment_id"], ds)]
         rows, dropped = export_rows(uids, by_uid, columns)
         exports.append(SegmentExport(run["segment_id"], run["definition_hash"], ("uid", *columns), tuple(rows), dropped))
     content = manifest(app_id, ds, columns, exports, dt.datetime.now(dt.timezone.utc), __version__)
@@ -239,12 +239,11 @@ def export_segments(root: str, app_id: str, segment_ids: Sequence[str], ds: dt.d
     return target, content
 
 
-def read_labels(root: str, app_id: str, ds: dt.date, columns: Sequence[str]) -> dict[str, dict]:
+def read_labels(history: PublishedHistory, app_id: str, ds: dt.date, columns: Sequence[str]) -> dict[str, dict]:
     """uid -> label row (the chosen columns) of gold.user_labels for the app on ds, as published
     with the segments of ds (the version their visibility commit recorded)."""
-    from jobs.segments.readers.published import read_visible
     from jobs.tables import GOLD_USER_LABELS
 
     filters = [("ds", "=", ds), ("app_id", "=", app_id)]
-    rows = read_visible(GOLD_USER_LABELS, root, filters=filters, columns=["uid", *columns])
+    rows = history.read_visible(GOLD_USER_LABELS, filters=filters, columns=["uid", *columns])
     return {r["uid"]: r for r in rows}

@@ -59,16 +59,8 @@ def segment_listing(root: str, app_id: str | None = None) -> list[dict]:
     Raises:
         FileNotFoundError: gold.segment_runs does not exist under ``root`` (no segment run yet).
     """
-    from jobs.delta_io import read_arrow
-    from jobs.segments.readers.published import membership_publications
-    from jobs.tables import GOLD_SEGMENT_RUNS
+    from jobs.segments.readers.published import PublishedHistory
 
-    columns = ["app_id", "segment_id", "name", "kind", "refresh", "status", "member_count", "ds"]
-    filters = [("app_id", "=", app_id)] if app_id else None
-    runs = read_arrow(GOLD_SEGMENT_RUNS, root, columns=columns, filters=filters).to_pylist()
-    try:
-        dates = membership_publications(root)
-    except FileNotFoundError:  # runs recorded but nothing ever published (every ds blocked)
-        dates = []
-    return summarize(runs, dates)
+    history = PublishedHistory.read(root, app_id or None, as_written=True)
+    return summarize(history.runs, history.membership_dates)
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jobs.segments.readers.published import SegmentLookupError
+from jobs.segments.readers.published import PublishedHistory, SegmentLookupError
 from jobs.segments.readers.show import columns_text
 
 PARAMS = ("param1", "param2", "param3")
@@ -85,19 +85,19 @@ def member_page(root: str, app_id: str, segment_id: str, ds: dt.date | None, pag
         SegmentLookupError: unknown segment, or a page past the last one.
         NotPublishedError: ``ds`` is not published for the segment.
     """
-    from jobs.segments.readers.published import published_run, segment_history
+    from jobs.segments.readers.published import PublishedHistory
 
-    run = published_run(root, segment_history(root, app_id, segment_id), ds)
-    rows = sorted(read_members(root, app_id, segment_id, run["ds"]), key=member_order)
+    history = PublishedHistory.read(root, app_id)
+    run = history.at(app_id, segment_id, ds)
+    rows = sorted(read_members(history, app_id, segment_id, run["ds"]), key=member_order)
     shown, pages = page_of(rows, page, size)
     return MemberPage(app_id, segment_id, run["kind"], run["ds"], page, pages, len(rows), tuple(shown))
 
 
-def read_members(root: str, app_id: str, segment_id: str, ds: dt.date) -> list[dict]:
+def read_members(history: PublishedHistory, app_id: str, segment_id: str, ds: dt.date) -> list[dict]:
     """Visible rows (uid, email, param1..3) of gold.segment_membership for the segment on ds."""
-    from jobs.segments.readers.published import read_visible
     from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
 
     filters = [("ds", "=", ds), ("app_id", "=", app_id), ("segment_id", "=", segment_id)]
-    rows = read_visible(GOLD_SEGMENT_MEMBERSHIP, root, filters=filters, columns=["uid", "email", *PARAMS])
+    rows = history.read_visible(GOLD_SEGMENT_MEMBERSHIP, filters=filters, columns=["uid", "email", *PARAMS])
     return [{k: r[k] for k in ("uid", "email", *PARAMS)} for r in rows]

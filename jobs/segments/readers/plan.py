@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 
-from jobs.segments.readers.compare import Change, baselines, compare
+from jobs.segments.readers.compare import Change, compare
 from jobs.segments.language.errors import DefinitionError
 from jobs.segments.language.failures import propagate
 from jobs.segments.readers.funnel import FunnelStep
+from jobs.segments.readers.published import PublishedHistory
 from jobs.segments.language.model import PREDEFINED_APP, Segment
 from jobs.segments.language.program import PREDEFINED_DIR, Program
 from jobs.segments.readers.reach import Reach
@@ -70,22 +71,6 @@ class Plan:
         return any(s.status == BROKEN for s in self.segments)
 
 
-def last_published(root: str) -> dict[Key, dict]:
-    """(app, segment) -> its latest published run (any ds), unless its latest run retired it."""
-    from jobs.delta_io import read_arrow
-    from jobs.tables import GOLD_SEGMENT_RUNS
-
-    rows = read_arrow(GOLD_SEGMENT_RUNS, root, columns=["app_id", "segment_id", "ds", "status", "kind",
-                                                         "definition_hash", "source_file"]).to_pylist()
-    latest: dict[Key, dict] = {}
-    published: dict[Key, dict] = {}
-    for r in sorted(rows, key=lambda r: r["ds"]):
-        latest[(r["app_id"], r["segment_id"])] = r
-        if r["status"] == "published":
-            published[(r["app_id"], r["segment_id"])] = r
-    return {k: r for k, r in published.items() if latest[k]["status"] != "retired"}
-
-
 def _apps(spark: SparkSession, root: str, ds: dt.date, program: Program) -> list[str]:
     """The apps the segment run of ds publishes for: apps with labels on ds and apps of definitions."""
     from pyspark.sql import functions as F
@@ -125,7 +110,8 @@ def plan(spark: SparkSession, root: str, defs_dir: str, ds: dt.date | None = Non
     if ds is None:
         raise LookupError("gold.user_labels has no rows: run the pipeline for a date first")
     apps = _apps(spark, root, ds, program)
-    catalog = last_published(root)
+    history = PublishedHistory.read(root, as_written=True)
+    catalog = history.latest()
     failed_files = {e.file for e in errors}
     valid = [s for s in program.segments if s.file not in failed_files]
     depends = propagate(valid, {})
@@ -145,7 +131,7 @@ def plan(spark: SparkSession, root: str, defs_dir: str, ds: dt.date | None = Non
     in_folder = {(a, s.id) for s in program.segments for a in expand(s.app_id)} | {
         (a, sid) for app, sid, _ in _broken_files(program, errors, set()).values() for a in expand(app)}
     removed = sorted(k for k in catalog if k not in in_folder)
-    planned += _evaluated(spark, root, program, targets, ds, apps, status, catalog, removed)
+    planned += _evaluated(spark, root, program, targets, ds, apps, status, history, removed)
     unchanged = tuple(sorted(k for k, v in status.items() if v == UNCHANGED))
     planned.sort(key=lambda p: (ORDER.index(p.status), p.app_id, p.segment_id))
     return Plan(ds, defs_dir, tuple(planned), unchanged)
@@ -164,11 +150,11 @@ def _broken(app, sid, file, program, catalog, errs, reason) -> PlannedSegment:
                           published["definition_hash"] if published else None, errors=errs, reason=reason)
 
 
-def _evaluated(spark, root, program, targets, ds, apps, status, catalog, removed) -> list[PlannedSegment]:
+def _evaluated(spark, root, program, targets, ds, apps, status, history, removed) -> list[PlannedSegment]:
     """Sizes, funnels, reach and changes of the new and changed segments, and changes of the removed ones."""
     from pyspark.sql import functions as F
 
-    history = baselines(spark, root, ds)
+    catalog = history.latest()
     out = []
     keys = [k for k in status if status[k] != UNCHANGED]
     if targets:

@@ -7,17 +7,26 @@ each table at the version recorded (``read_visible``). A ds is *published* for a
 that run catalog says ``published`` for the segment (a failed segment has no members that day, a
 blocked ds publishes only its run catalog), and the segment is not retired: once its latest run
 is ``retired`` (its definition was removed) no ds is published for it, until the definition is put back.
+
+``PublishedHistory`` is the one reader of the run catalog and the publications log: a reader reads
+it once per command and asks it which ds is published, latest or retired, and the sizes; no other
+reader module names those tables (``tests/test_architecture.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from jobs.segments.language.errors import did_you_mean, quote
 
 PUBLISHED = "published"
 RETIRED = "retired"
+BASELINE_COLUMNS = ("app_id", "segment_id", "ds", "evaluated_ds", "definition_hash")
+SIZE_COLUMNS = ("app_id", "segment_id", "ds", "status", "member_count")
+
+Key = tuple[str, str]
 
 
 class SegmentLookupError(ValueError):
@@ -83,17 +92,21 @@ def choose_ds(segment: str, runs: Sequence[dict], published: Sequence[dt.date], 
 
 # --- I/O (delta-rs) ------------------------------------------------------------------------------
 
-def read_visible(table, root: str, filters: list | None = None, columns: list[str] | None = None) -> list[dict]:
+def read_visible(table, root: str, filters: list | None = None, columns: list[str] | None = None,
+                 log: Sequence | None = None) -> list[dict]:
     """Rows of ``table`` as a reader following the contract sees them: only visible ds, each as
     of the version its visibility commit recorded.
 
     The current version is read once; a ds that a later run has committed to since (a re-run in
     progress or interrupted: an intent newer than the visible run) is read at its recorded version.
+
+    Args:
+        log: the gold.publications rows already read (``PublishedHistory.log``); None: read them.
     """
     from jobs.delta_io import read_arrow
     from jobs.visibility import read_log, stale_ds, visible_versions
 
-    log = read_log(root)
+    log = read_log(root) if log is None else log
     versions = visible_versions(log)
     stale = stale_ds(log, table, versions)
     wanted = None if columns is None else list(dict.fromkeys([*columns, "ds"]))
@@ -106,56 +119,124 @@ def read_visible(table, root: str, filters: list | None = None, columns: list[st
     return rows
 
 
-def segment_runs(root: str, app_id: str, segment_id: str | None = None,
-                 first: dt.date | None = None, last: dt.date | None = None) -> list[dict]:
-    """Visible rows of gold.segment_runs of one app (and segment), sorted by segment and ds."""
-    from jobs.tables import GOLD_SEGMENT_RUNS
+@dataclass(frozen=True)
+class PublishedHistory:
+    """The run catalog and the publications log, read once (``read``); every reader asks this value.
 
-    filters = [("app_id", "=", app_id)]
-    if segment_id is not None:
-        filters.append(("segment_id", "=", segment_id))
-    if first is not None:
-        filters.append(("ds", ">=", first))
-    if last is not None:
-        filters.append(("ds", "<=", last))
-    rows = read_visible(GOLD_SEGMENT_RUNS, root, filters=filters)
-    return sorted(rows, key=lambda r: (r["segment_id"], r["ds"]))
-
-
-def membership_publications(root: str) -> list[dt.date]:
-    """The visible ds whose publication includes gold.segment_membership, sorted."""
-    from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
-    from jobs.visibility import read_log, visible_versions
-
-    return sorted(ds for ds, tables in visible_versions(read_log(root)).items() if GOLD_SEGMENT_MEMBERSHIP.name in tables)
-
-
-def known_segment_ids(root: str, app_id: str) -> set[str]:
-    """Every segment id the visible run catalog has seen for the app."""
-    from jobs.tables import GOLD_SEGMENT_RUNS
-
-    rows = read_visible(GOLD_SEGMENT_RUNS, root, columns=["segment_id"], filters=[("app_id", "=", app_id)])
-    return {r["segment_id"] for r in rows}
-
-
-def segment_history(root: str, app_id: str, segment_id: str) -> list[dict]:
-    """Every run of the segment (gold.segment_runs rows, by ds).
-
-    Raises:
-        SegmentLookupError: the run catalog has never seen the segment (with a "did you mean").
+    Args:
+        root: the lakehouse the rows were read from (``read_visible`` of other tables reads there too).
+        runs: gold.segment_runs rows, sorted by app, segment and ds.
+        membership_dates: visible ds whose publication includes gold.segment_membership, sorted.
+        log: the gold.publications rows (the visibility point of other tables read with ``read_visible``).
     """
-    runs = segment_runs(root, app_id, segment_id)
-    if not runs:
-        raise SegmentLookupError(unknown_segment_message(segment_id, app_id, known_segment_ids(root, app_id)))
-    return runs
 
+    root: str
+    runs: tuple[dict, ...]
+    membership_dates: tuple[dt.date, ...]
+    log: tuple = ()
 
-def published_run(root: str, runs: Sequence[dict], ds: dt.date | None) -> dict:
-    """The published run row of ``ds`` (default: the latest published ds) among a segment's ``runs``.
+    @classmethod
+    def read(cls, root: str, app_id: str | None = None, *, first: dt.date | None = None,
+             last: dt.date | None = None, as_written: bool = False) -> PublishedHistory:
+        """Reads the run catalog (of one app, of ds in [first, last]) and the publications log, once.
 
-    Raises:
-        NotPublishedError: ``ds`` is not published for the segment.
-    """
-    published = published_ds(runs, membership_publications(root))
-    chosen = choose_ds(f"{runs[0]['app_id']}/{runs[0]['segment_id']}", runs, published, ds)
-    return next(r for r in runs if r["ds"] == chosen)
+        Args:
+            as_written: the run catalog's current version, visible or not (``lakehouse sizes``,
+                ``segments`` and ``plan`` read it so); default: as the reader contract sees it.
+
+        Raises:
+            FileNotFoundError: gold.segment_runs does not exist under ``root``.
+        """
+        from jobs.delta_io import read_arrow
+        from jobs.tables import GOLD_SEGMENT_RUNS
+        from jobs.visibility import read_log
+
+        filters = [f for f in (("app_id", "=", app_id) if app_id is not None else None,
+                               ("ds", ">=", first) if first is not None else None,
+                               ("ds", "<=", last) if last is not None else None) if f is not None] or None
+        if as_written:
+            rows = read_arrow(GOLD_SEGMENT_RUNS, root, filters=filters).to_pylist()
+            try:
+                log = read_log(root)
+            except FileNotFoundError:  # runs recorded but nothing ever published (every ds blocked)
+                log = []
+        else:
+            log = read_log(root)
+            rows = read_visible(GOLD_SEGMENT_RUNS, root, filters=filters, log=log)
+        return cls.of(root, rows, log)
+
+    @classmethod
+    def of(cls, root: str, runs: Iterable[dict], log: Sequence = ()) -> PublishedHistory:
+        """The history of the given run rows and publications log (pure)."""
+        from jobs.tables import GOLD_SEGMENT_MEMBERSHIP
+        from jobs.visibility import visible_versions
+
+        dates = sorted(ds for ds, tables in visible_versions(log).items() if GOLD_SEGMENT_MEMBERSHIP.name in tables)
+        ordered = sorted(runs, key=lambda r: (r["app_id"], r["segment_id"], r["ds"]))
+        return cls(root, tuple(ordered), tuple(dates), tuple(log))
+
+    def runs_of(self, app_id: str, segment_id: str) -> list[dict]:
+        """Every run of the segment, by ds ([] when the catalog has never seen it)."""
+        return [r for r in self.runs if r["app_id"] == app_id and r["segment_id"] == segment_id]
+
+    def known(self, app_id: str) -> set[str]:
+        """Every segment id the run catalog has seen for the app."""
+        return {r["segment_id"] for r in self.runs if r["app_id"] == app_id}
+
+    def segment(self, app_id: str, segment_id: str) -> list[dict]:
+        """Every run of the segment, by ds.
+
+        Raises:
+            SegmentLookupError: the run catalog has never seen the segment (with a "did you mean").
+        """
+        runs = self.runs_of(app_id, segment_id)
+        if not runs:
+            raise SegmentLookupError(unknown_segment_message(segment_id, app_id, self.known(app_id)))
+        return runs
+
+    def published(self, app_id: str, segment_id: str) -> list[dt.date]:
+        """The ds published for the segment, sorted ([] once it is retired)."""
+        return published_ds(self.runs_of(app_id, segment_id), self.membership_dates)
+
+    def status(self, app_id: str, segment_id: str) -> str | None:
+        """The status of the segment's latest run (None: never run)."""
+        runs = self.runs_of(app_id, segment_id)
+        return runs[-1]["status"] if runs else None
+
+    def at(self, app_id: str, segment_id: str, ds: dt.date | None) -> dict:
+        """The published run of ``ds`` (default: the latest published ds) of the segment.
+
+        Raises:
+            SegmentLookupError: the run catalog has never seen the segment.
+            NotPublishedError: ``ds`` is not published for the segment.
+        """
+        runs = self.segment(app_id, segment_id)
+        chosen = choose_ds(f"{app_id}/{segment_id}", runs, published_ds(runs, self.membership_dates), ds)
+        return next(r for r in runs if r["ds"] == chosen)
+
+    def latest(self) -> dict[Key, dict]:
+        """(app, segment) -> its latest published run (any ds), unless its latest run retired it."""
+        latest: dict[Key, dict] = {}
+        published: dict[Key, dict] = {}
+        for r in sorted(self.runs, key=lambda r: r["ds"]):
+            latest[(r["app_id"], r["segment_id"])] = r
+            if r["status"] == PUBLISHED:
+                published[(r["app_id"], r["segment_id"])] = r
+        return {k: r for k, r in published.items() if latest[k]["status"] != RETIRED}
+
+    def baselines(self, ds: dt.date) -> dict[Key, dict]:
+        """(app, segment) -> its latest published run before ds (ds, evaluated_ds, definition_hash):
+        the baseline the segment run of ds compares with."""
+        out = {}
+        for r in self.runs:  # by ds within a segment: the last one kept is the latest
+            if r["ds"] < ds and r["status"] == PUBLISHED:
+                out[(r["app_id"], r["segment_id"])] = {k: r[k] for k in BASELINE_COLUMNS}
+        return out
+
+    def sizes(self) -> list[dict]:
+        """One row per run (app_id, segment_id, ds, status, member_count), by app, segment and ds."""
+        return [{k: r[k] for k in SIZE_COLUMNS} for r in self.runs]
+
+    def read_visible(self, table, filters: list | None = None, columns: list[str] | None = None) -> list[dict]:
+        """Rows of another table (``read_visible``) at the visibility point of this history's log."""
+        return read_visible(table, self.root, filters=filters, columns=columns, log=self.log)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from jobs.safe_text import terminal_value
 from jobs.segments.language.model import PREDEFINED_APP
-from jobs.segments.readers.published import SegmentLookupError, segment_runs, unknown_segment_message
+from jobs.segments.readers.published import PublishedHistory, SegmentLookupError, unknown_segment_message
 
 CHECKED_TABLE = "gold.segment_membership"  # the segment job's audit records its checks under this table
 
@@ -200,20 +200,20 @@ def load_show(root: str, defs_dir: str, app_id: str, segment_id: str,
         FileNotFoundError: the definitions folder or a table is missing.
     """
     from jobs.delta_io import read_arrow
-    from jobs.segments.readers.published import known_segment_ids, read_visible
     from jobs.tables import GOLD_CHECK_RESULTS, GOLD_SEGMENT_CHANGES
 
     definition, defined = find_definition(defs_dir, app_id, segment_id)
-    every_run = segment_runs(root, app_id, segment_id)
+    history = PublishedHistory.read(root, app_id)
+    every_run = history.runs_of(app_id, segment_id)
     if definition is None and not every_run:
-        known = defined | known_segment_ids(root, app_id)
+        known = defined | history.known(app_id)
         raise SegmentLookupError(unknown_segment_message(segment_id, app_id, known))
     runs = [r for r in every_run if (first is None or r["ds"] >= first) and (last is None or r["ds"] <= last)]
     key = [("app_id", "=", app_id), ("segment_id", "=", segment_id)]
     span = [("ds", ">=", runs[0]["ds"]), ("ds", "<=", runs[-1]["ds"])] if runs else []
     changes = []
     if runs:
-        changes = read_visible(GOLD_SEGMENT_CHANGES, root, columns=["ds", "change"], filters=key + span)
+        changes = history.read_visible(GOLD_SEGMENT_CHANGES, columns=["ds", "change"], filters=key + span)
     last_run = every_run[-1] if every_run else None
     checks = []
     if last_run is not None:

@@ -7,13 +7,9 @@ import datetime as dt
 
 def segment_sizes(root: str, first: dt.date, last: dt.date) -> list[dict]:
     """Rows of ``gold.segment_runs`` for ds in [first, last]: app_id, segment_id, ds, status, member_count."""
-    from jobs.delta_io import read_arrow
-    from jobs.tables import GOLD_SEGMENT_RUNS
+    from jobs.segments.readers.published import PublishedHistory
 
-    columns = ["app_id", "segment_id", "ds", "status", "member_count"]
-    filters = [("ds", ">=", first), ("ds", "<=", last)]
-    rows = read_arrow(GOLD_SEGMENT_RUNS, root, columns=columns, filters=filters).to_pylist()
-    return sorted(rows, key=lambda r: (r["app_id"], r["segment_id"], r["ds"]))
+    return PublishedHistory.read(root, first=first, last=last, as_written=True).sizes()
 
 
 def format_sizes(rows: list[dict]) -> str:
