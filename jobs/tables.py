@@ -36,9 +36,15 @@ class Table:
     _columns: T.StructType | Callable[[], T.StructType] = field(repr=False)
     _keys: tuple[str, ...] | Callable[[], tuple[str, ...]] = field(repr=False)
 
-    def __init__(self, name: str, schema: T.StructType | Callable[[], T.StructType],
-                 partition_by: tuple[str, ...] = (), keys: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()):
-        lazy = [cache(v) if callable(v) else v for v in (schema, keys)]  # built once, when first asked for
+    def __init__(self, name: str, schema: T.StructType | Callable[[], T.StructType] | None = None,
+                 partition_by: tuple[str, ...] = (), keys: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
+                 *, _columns=None, _keys=None):
+        # ``_columns`` / ``_keys``: what ``dataclasses.replace`` passes on; a ``schema`` or ``keys`` given wins.
+        schema, keys = (_columns if schema is None else schema), (_keys if keys is None else keys) or ()
+        if schema is None:
+            raise TypeError(f"table {name}: a schema is required")
+        lazy = [v if callable(v) and hasattr(v, "cache_info") else cache(v) if callable(v) else v
+                for v in (schema, keys)]  # built once, when first asked for
         for attr, value in (("name", name), ("partition_by", partition_by), ("_columns", lazy[0]), ("_keys", lazy[1])):
             object.__setattr__(self, attr, value)
 
