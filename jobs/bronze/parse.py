@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import orjson
 
@@ -86,20 +87,18 @@ def require_present(obj: dict, fields: tuple[str, ...]) -> None:
             raise Rejected(MISSING_FIELD, name)
 
 
-def optional_string(obj: dict, name: str, path: str | None = None) -> str | None:
-    """The value of a string-or-null field (absent = null), or raises ``wrong_type``."""
+def _optional(obj: dict, name: str, path: str | None = None, *, kind: type) -> object:
+    """The value of a ``kind``-or-null field (absent = null), or raises ``wrong_type`` (exact type:
+    a JSON ``true`` is not an int, an int is not a string)."""
     value = obj.get(name)
-    if value is not None and type(value) is not str:
+    if value is not None and type(value) is not kind:
         raise Rejected(WRONG_TYPE, path or name)
     return value
 
 
-def optional_bool(obj: dict, name: str, path: str | None = None) -> bool | None:
-    """The value of a boolean-or-null field (absent = null), or raises ``wrong_type``."""
-    value = obj.get(name)
-    if value is not None and type(value) is not bool:
-        raise Rejected(WRONG_TYPE, path or name)
-    return value
+optional_string = partial(_optional, kind=str)  # a string-or-null field
+optional_bool = partial(_optional, kind=bool)  # a boolean-or-null field
+optional_object = partial(_optional, kind=dict)  # an object-or-null field
 
 
 def optional_long(obj: dict, name: str, path: str | None = None, minimum: int = INT64_MIN) -> int | None:
@@ -111,12 +110,4 @@ def optional_long(obj: dict, name: str, path: str | None = None, minimum: int = 
         raise Rejected(WRONG_TYPE, path or name)
     if not minimum <= value <= INT64_MAX:
         raise Rejected(INVALID_VALUE, f"{path or name}={value}")
-    return value
-
-
-def optional_object(obj: dict, name: str, path: str | None = None) -> dict | None:
-    """The value of an object-or-null field (absent = null), or raises ``wrong_type``."""
-    value = obj.get(name)
-    if value is not None and type(value) is not dict:
-        raise Rejected(WRONG_TYPE, path or name)
     return value
