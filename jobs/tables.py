@@ -43,8 +43,7 @@ class Table:
         schema, keys = (_columns if schema is None else schema), (_keys if keys is None else keys) or ()
         if schema is None:
             raise TypeError(f"table {name}: a schema is required")
-        lazy = [v if callable(v) and hasattr(v, "cache_info") else cache(v) if callable(v) else v
-                for v in (schema, keys)]  # built once, when first asked for
+        lazy = [cache(v) if callable(v) else v for v in (schema, keys)]  # built once, when first asked for
         for attr, value in (("name", name), ("partition_by", partition_by), ("_columns", lazy[0]), ("_keys", lazy[1])):
             object.__setattr__(self, attr, value)
 
