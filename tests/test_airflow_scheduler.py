@@ -3,7 +3,7 @@ processor as separate processes on a SQLite metadata DB, started once for this m
 
 1. The scheduler creates the daily run itself (the DAG is unpaused at creation, catchup off);
    the run must end in success, with the tables published for its date.
-2. Airflow's own backfill (`airflow backfill create`, run by the scheduler) of 7 consecutive
+2. Airflow's own backfill (`airflow backfill create`, run by the scheduler) of 3 consecutive
    dates: every run succeeds, one at a time and oldest first, the tables are published for
    every date; the same range backfilled again (`--reprocess-behavior completed`) re-runs every
    task and leaves identical gold tables.
@@ -39,7 +39,7 @@ NON_EMPTY = ("gold.user_labels", "gold.segment_membership", "gold.segment_runs")
 # $AIRFLOW_HOME/config/airflow_local_settings.py, imported by every Airflow process: the scheduler
 # imports the job libraries once, and the LocalExecutor's task processes, forked from it, inherit
 # them instead of importing them for each task (about 4 s a task on 2 cores; 3 tasks in a row per
-# run, 15 runs). Only a speed-up: the tasks import the same modules themselves.
+# run, 11 runs). Only a speed-up: the tasks import the same modules themselves.
 PRELOAD = """
 import sys
 
@@ -265,9 +265,11 @@ def _backfill(d: Deployment, reprocess: str) -> int:
     backfill_id = _query(d.db, "select max(id) from backfill")[0][0]
     assert backfill_id is not None, done.stdout[-3000:]
 
+    expected = days(d.backfill_first, d.backfill_last)
+
     def finished():
         states = _query(d.db, "select state from dag_run where backfill_id = ?", backfill_id)
-        return len(states) == 7 and all(s in FINISHED for (s,) in states)
+        return len(states) == len(expected) and all(s in FINISHED for (s,) in states)
 
     started = time.monotonic()
     d.wait(f"backfill {backfill_id}", finished, timeout=600, every=3)
