@@ -36,6 +36,8 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
         ("definitions", settings.segment_defs, settings.source("segment_defs")),
         ("expectations", settings.expectations, settings.source("expectations")),
         ("engine", settings.spark_remote or "embedded Sail (in-process)", settings.source("spark_remote")),
+        ("landing wait", f"up to {settings.landing_timeout_minutes:g} minutes", settings.source("landing_timeout_minutes")),
+        ("landing poke", f"every {settings.landing_poke_seconds:g} s", settings.source("landing_poke_seconds")),
     ]
 
 

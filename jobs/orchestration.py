@@ -6,7 +6,6 @@ DAG files import nothing from here at parse time; each task imports it when it r
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
@@ -184,42 +183,30 @@ def raise_failed_segments(result: dict) -> None:
             f"{len(failed)} segment(s) failed on {result['ds']}; the others are published:\n{reasons}")
 
 
-TIMEOUT_VARIABLE = "landing_timeout_minutes"  # Airflow Variable (or env LANDING_TIMEOUT_MINUTES)
-POKE_VARIABLE = "landing_poke_seconds"  # Airflow Variable (or env LANDING_POKE_SECONDS)
-DEFAULT_TIMEOUT_MINUTES = 360.0
-DEFAULT_POKE_SECONDS = 60.0
-
-
-def _number_setting(variable: str, env: str, default: float) -> float:
-    text = _airflow_variable(variable) or os.environ.get(env)
-    try:
-        value = float(text) if text else default
-    except ValueError:
-        raise ValueError(f"setting {variable} (env {env}) must be a number, got {text!r}") from None
-    if not value > 0:
-        raise ValueError(f"setting {variable} (env {env}) must be positive, got {text!r}")
-    return value
-
-
 def landing_wait(ds: str, timeout_minutes: float | None = None):
     """What the landing wait of ds needs: ``None`` when both feeds' ``_SUCCESS`` markers exist,
     else a ``LandingMarkersTrigger`` to defer to (it polls on the triggerer, holding no worker).
 
     Args:
         timeout_minutes: how long to wait [default: the ``landing_timeout_minutes`` setting, 360].
+
+    Raises:
+        SettingError: ``timeout_minutes`` (a run's param) is not a positive number.
     """
     import datetime as dt
 
     from jobs.markers import missing_markers
     from jobs.triggers import LandingMarkersTrigger
 
-    root = resolve_settings().lakehouse_root
+    settings = resolve_settings()
+    root = settings.lakehouse_root
     missing = missing_markers(root, ds)
     if not missing:
         log.info("landing of %s is complete: both _SUCCESS markers are there", ds)
         return None
-    timeout = timeout_minutes or _number_setting(TIMEOUT_VARIABLE, "LANDING_TIMEOUT_MINUTES", DEFAULT_TIMEOUT_MINUTES)
-    poke = _number_setting(POKE_VARIABLE, "LANDING_POKE_SECONDS", DEFAULT_POKE_SECONDS)
+    timeout = (config.positive_number("landing_timeout_minutes", timeout_minutes, "the run's param")
+               if timeout_minutes else settings.landing_timeout_minutes)
+    poke = settings.landing_poke_seconds
     now = dt.datetime.now(dt.timezone.utc)
     log.info("landing of %s: waiting up to %.1f min for the _SUCCESS marker of %s", ds, timeout, ", ".join(missing))
     return LandingMarkersTrigger(root, ds, deadline=(now + dt.timedelta(minutes=timeout)).isoformat(),

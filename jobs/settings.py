@@ -19,18 +19,25 @@ ENVIRONMENT = {
     "segment_defs": "SEGMENT_DEFS",
     "expectations": "LAKEHOUSE_EXPECTATIONS",
     "spark_remote": "SPARK_REMOTE",
+    "landing_timeout_minutes": "LANDING_TIMEOUT_MINUTES",
+    "landing_poke_seconds": "LANDING_POKE_SECONDS",
 }
 AIRFLOW_VARIABLES = {
     "lakehouse_root": "lakehouse_root",
     "segment_defs": "segment_defs",
     "expectations": "lakehouse_expectations",
+    "landing_timeout_minutes": "landing_timeout_minutes",
+    "landing_poke_seconds": "landing_poke_seconds",
 }
+NUMBERS = ("landing_timeout_minutes", "landing_poke_seconds")  # positive numbers; the others are locations
 SPARK_CONNECTION = "spark_connect"
 DEFAULT_SOURCES = {
     "lakehouse_root": f"default {DEFAULT_ROOT}",
     "segment_defs": "default: shipped with the package",
     "expectations": "default: shipped with the package",
     "spark_remote": "default: embedded",
+    "landing_timeout_minutes": "default",
+    "landing_poke_seconds": "default",
 }
 
 
@@ -47,6 +54,9 @@ class Settings:
             default: the suites shipped with the package.
         spark_remote: a Spark Connect URL (``sc://host:port``); ``None`` starts the embedded
             Sail engine in-process.
+        landing_timeout_minutes: how long the daily DAG's landing wait waits for a date's
+            ``_SUCCESS`` markers before it fails naming the missing feed (a run's param overrides it).
+        landing_poke_seconds: how often the wait looks for the markers.
         sources: setting -> where its value came from (``env LAKEHOUSE_ROOT``, ``default``, ...).
     """
 
@@ -54,6 +64,8 @@ class Settings:
     segment_defs: str = field(default_factory=lambda: shipped_path("segment_defs"))
     expectations: str = field(default_factory=lambda: shipped_path("expectations"))
     spark_remote: str | None = None
+    landing_timeout_minutes: float = 360.0
+    landing_poke_seconds: float = 60.0
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -65,12 +77,12 @@ class Settings:
         """Where setting ``name`` came from."""
         return self.sources.get(name) or DEFAULT_SOURCES[name]
 
-    def with_overrides(self, **values: str | None) -> "Settings":
+    def with_overrides(self, **values: str | float | None) -> "Settings":
         """A copy with the given settings replaced (command-line options); ``None`` keeps a value."""
         given = {k: v for k, v in values.items() if v}
         if not given:
             return self
-        normalized = {k: _normalize(k, v) for k, v in given.items()}
+        normalized = {k: _normalize(k, v, "the command line") for k, v in given.items()}
         sources = dict(self.sources) | {k: "command line" for k in given}
         return replace(self, **normalized, sources=sources)
 
@@ -87,7 +99,7 @@ def resolve(environ: Mapping[str, str] | None = None,
         spark_connection: the Spark Connect URL of the Airflow Connection, or None (tasks only).
     """
     env = os.environ if environ is None else environ
-    values: dict[str, str | None] = {}
+    values: dict[str, object] = {}
     sources: dict[str, str] = {}
     for name, variable in ENVIRONMENT.items():
         found = _from_airflow(name, airflow, spark_connection)
@@ -97,7 +109,8 @@ def resolve(environ: Mapping[str, str] | None = None,
             values[name], sources[name] = env[variable], f"env {variable}"
     defaults = Settings(lakehouse_root=normalize_root(DEFAULT_ROOT))
     for name in ENVIRONMENT:
-        values[name] = _normalize(name, values[name]) if values.get(name) else getattr(defaults, name)
+        given = values.get(name)
+        values[name] = _normalize(name, given, sources[name]) if given else getattr(defaults, name)
     return Settings(**values, sources=sources)
 
 
@@ -109,8 +122,25 @@ def _from_airflow(name: str, airflow, spark_connection) -> tuple[str, str] | Non
     return (value, f"Airflow Variable {AIRFLOW_VARIABLES[name]}") if value else None
 
 
-def _normalize(name: str, value: str) -> str:
+def _normalize(name: str, value, source: str):
+    if name in NUMBERS:
+        return positive_number(name, value, source)
     return value if name == "spark_remote" else normalize_root(value)
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used (e.g. a timeout that is not a positive number)."""
+
+
+def positive_number(name: str, value: str | float, source: str) -> float:
+    """``value`` as a positive finite number, else a ``SettingError`` naming the setting and its source."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not 0 < number < float("inf"):
+        raise SettingError(f"setting {name} ({source}) must be a positive number, got {str(value)!r}")
+    return number
 
 
 def normalize_root(root: str) -> str:

@@ -41,12 +41,15 @@ def test_doctor_passes_on_a_lakehouse_the_pipeline_wrote(sample_lake):
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     lines = out.stdout.splitlines()
-    assert lines[:4] == [
+    assert lines[:6] == [
         f"lakehouse root  {sample_lake}  (command line)",
         f"definitions     {shipped_path('segment_defs')}  (default: shipped with the package)",
         f"expectations    {shipped_path('expectations')}  (default: shipped with the package)",
         "engine          embedded Sail (in-process)  (default: embedded)",
+        "landing wait    up to 360 minutes  (default)",
+        "landing poke    every 60 s  (default)",
     ]
+    lines = lines[2:]  # the checks below are numbered as before the landing settings were listed
     assert lines[4] == f"ok: lakehouse root: {sample_lake} is a writable folder"
     files = len(definition_files(shipped_path("segment_defs")))
     assert lines[5] == f"ok: definitions: {files} definition files under {shipped_path('segment_defs')} (`lakehouse validate` checks them)"
@@ -70,14 +73,17 @@ def test_doctor_names_every_problem_on_stderr(sample_lake, tmp_path):
     checks.mkdir()
     port = _closed_port()
     env = {"LAKEHOUSE_ROOT": root, "SEGMENT_DEFS": str(tmp_path / "no_such_defs"),
-           "LAKEHOUSE_EXPECTATIONS": str(checks), "SPARK_REMOTE": f"sc://127.0.0.1:{port}"}
+           "LAKEHOUSE_EXPECTATIONS": str(checks), "SPARK_REMOTE": f"sc://127.0.0.1:{port}",
+           "LANDING_TIMEOUT_MINUTES": "90", "LANDING_POKE_SECONDS": "0.5"}
     out = lakehouse("doctor", env=env)
     assert out.returncode == 1
-    assert out.stdout.splitlines()[:4] == [
+    assert out.stdout.splitlines()[:6] == [
         f"lakehouse root  {root}  (env LAKEHOUSE_ROOT)",
         f"definitions     {tmp_path}/no_such_defs  (env SEGMENT_DEFS)",
         f"expectations    {checks}  (env LAKEHOUSE_EXPECTATIONS)",
         f"engine          sc://127.0.0.1:{port}  (env SPARK_REMOTE)",
+        "landing wait    up to 90 minutes  (env LANDING_TIMEOUT_MINUTES)",
+        "landing poke    every 0.5 s  (env LANDING_POKE_SECONDS)",
     ]
     assert f"ok: lakehouse root: {root} is a writable folder" in out.stdout
     present = len(_present_tables(root))

@@ -3,6 +3,7 @@ SEGMENT_DEFS / LAKEHOUSE_EXPECTATIONS honoured by the CLI and by the DAG tasks' 
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -34,7 +35,36 @@ def test_environment_then_defaults(tmp_path, monkeypatch):
         spark_remote="sc://engine:15002",
     )
     assert [resolved.source(n) for n in config.ENVIRONMENT] == [
-        "default ./lakehouse", "env SEGMENT_DEFS", "default: shipped with the package", "env SPARK_REMOTE"]
+        "default ./lakehouse", "env SEGMENT_DEFS", "default: shipped with the package", "env SPARK_REMOTE",
+        "default", "default"]
+    assert (resolved.landing_timeout_minutes, resolved.landing_poke_seconds) == (360.0, 60.0)
+
+
+def test_the_landing_wait_settings_are_positive_numbers_from_airflow_or_the_environment():
+    env = {"LANDING_TIMEOUT_MINUTES": "90", "LANDING_POKE_SECONDS": "2.5"}
+    assert (config.resolve(environ=env).landing_timeout_minutes, config.resolve(environ=env).landing_poke_seconds) == (90.0, 2.5)
+    from_airflow = config.resolve(environ=env, airflow={"landing_timeout_minutes": "15"}.get)
+    assert from_airflow.landing_timeout_minutes == 15.0
+    assert from_airflow.source("landing_timeout_minutes") == "Airflow Variable landing_timeout_minutes"
+    assert from_airflow.source("landing_poke_seconds") == "env LANDING_POKE_SECONDS"
+    for bad in ("soon", "0", "-5", "inf", "nan"):
+        with pytest.raises(config.SettingError) as error:
+            config.resolve(environ={"LANDING_TIMEOUT_MINUTES": bad})
+        assert str(error.value) == (
+            f"setting landing_timeout_minutes (env LANDING_TIMEOUT_MINUTES) must be a positive number, got {bad!r}")
+    with pytest.raises(config.SettingError, match=r"^setting landing_poke_seconds \(Airflow Variable "
+                                                  r"landing_poke_seconds\) must be a positive number, got 'x'$"):
+        config.resolve(environ={}, airflow={"landing_poke_seconds": "x"}.get)
+
+
+def test_a_setting_that_cannot_be_used_is_a_usage_error_of_every_command(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "jobs.cli", "segments", "--root", str(tmp_path)],
+                         capture_output=True, text=True, env={**os.environ, "LANDING_POKE_SECONDS": "often"})
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == "error: setting landing_poke_seconds (env LANDING_POKE_SECONDS) must be a positive number, got 'often'\n"
 
 
 def test_airflow_variables_and_connection_win_over_the_environment(tmp_path):

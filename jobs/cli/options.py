@@ -49,7 +49,15 @@ LastArrivalDate = Annotated[Optional[dt.date], typer.Option(parser=parse_date, m
 
 
 def resolve_settings(root: str | None = None, defs: str | None = None) -> Settings:
-    """The command's settings, resolved once: options, then the environment, then the defaults."""
-    settings = config.resolve().with_overrides(lakehouse_root=root, segment_defs=defs)
+    """The command's settings, resolved once: options, then the environment, then the defaults.
+
+    A setting that cannot be used (``LANDING_TIMEOUT_MINUTES=soon``) is a usage error (exit 2)."""
+    try:
+        settings = config.resolve().with_overrides(lakehouse_root=root, segment_defs=defs)
+    except config.SettingError as error:
+        from jobs.cli.terminal import say_error
+
+        say_error(str(error))
+        raise typer.Exit(2) from None
     config.activate(settings)
     return settings
