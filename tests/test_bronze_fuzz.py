@@ -17,7 +17,7 @@ import tracemalloc
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -238,9 +238,16 @@ def test_line_splitting_matches_a_plain_split(pieces, chunk):
 SCHEMA = to_arrow_schema(parsed_schema(BRONZE_EVENTS))
 
 
+def file_lines(body: bytes) -> list[bytes]:
+    """The model of a file's lines: a UTF-8 byte-order mark at the start dropped, split at ``\\n``."""
+    return body.removeprefix(b"\xef\xbb\xbf").split(b"\n")[:-1]
+
+
 @FILES
 @given(st.lists(adversarial_lines() | st.sampled_from([b"", b"   ", b"\t"]), max_size=30),
        st.sampled_from(["plain", "gzip", "truncated"]), st.booleans())  # fmt: skip
+@example(lines=[b'{"event_id":"0"}', b"\n\x00"], form="plain", crlf=False)  # found by the long run: an item holding a line break
+@example(lines=[b"\xff\xfe{}"], form="gzip", crlf=True)
 def test_every_file_gives_one_row_per_non_blank_line_and_names_its_failure(tmp_path_factory, lines, form, crlf):
     body = (b"\r\n" if crlf else b"\n").join(lines) + b"\n"
     path = tmp_path_factory.mktemp("fuzz") / ("a.jsonl" if form == "plain" else "a.jsonl.gz")
@@ -254,9 +261,12 @@ def test_every_file_gives_one_row_per_non_blank_line_and_names_its_failure(tmp_p
     assert numbers == sorted(set(numbers))
     if form == "truncated":
         assert [r[FILE_FAILURE] for r in failures] in (["truncated"], ["undecodable"], [])
+    elif body.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark: the file is refused whole
+        assert ([r[FILE_FAILURE] for r in failures], line_rows) == (["undecodable"], [])
     else:
         assert not failures
-        non_blank = [n for n, line in enumerate(lines, start=1) if line.strip()]
+        # The file's lines, not the list's items: a random item may hold line breaks itself.
+        non_blank = [n for n, line in enumerate(file_lines(body), start=1) if line.strip()]
         assert numbers == non_blank
     for failure in failures:
         assert failure[FILE_FAILURE] in FILE_FAILURES and failure is rows[-1]
