@@ -1,8 +1,8 @@
-"""Checks a label table must pass before it is staged: the label suite's blocking rules, in one pass.
+"""Checks a label table must pass before it is audited: the label suite's blocking rules, in one pass.
 
 The rules are those of ``expectations/user_labels.yml`` (keys, enums, shares, counts), the only
 place they are written; this module compiles the suite's critical checks on the label rows into
-one aggregate query, so a broken table fails before anything is staged. The audit after staging
+one aggregate query over the staged rows, so a broken table is never published. The audit
 runs the same suite with Great Expectations (and its cross-table checks) again.
 """
 
@@ -33,7 +33,7 @@ NEVER_NULL = (
 
 
 class LabelCheckError(RuntimeError):
-    """The computed label table broke an invariant; nothing was written."""
+    """The computed label table broke an invariant; it was staged, never published."""
 
 
 def label_suite_checks() -> tuple[Check, ...]:

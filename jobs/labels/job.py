@@ -13,7 +13,9 @@ from jobs.labels.build import user_labels
 from jobs.labels.checks import LabelCheckError, label_problems
 from jobs.labels.country import country_lookup
 from jobs.labels.windows import MAX_WINDOW_DAYS, in_window, window_events
-from jobs.publish import PublicationResult, recover, write_audit_publish
+from jobs.publish import PublicationResult, audit_publish, new_run_id, read_staged, recover, stage
+from jobs.publish.gates import utc_now
+from jobs.quality import load_bounds, load_suites
 from jobs.silver.job import alltime_at, rebuild_silver
 from jobs.tables import (
     BRONZE_USERS,
@@ -39,7 +41,7 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
 
     Raises:
         MissingSnapshotError: no bronze.users snapshot for ``ds``.
-        LabelCheckError: the computed table breaks an invariant (nothing is staged or written).
+        LabelCheckError: the computed table breaks an invariant (it stays in staging, unpublished).
         PublicationBlocked: a critical check of the staged partition failed (nothing is published;
             readers keep the previous published ds).
     """
@@ -53,7 +55,7 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
     def window(table):
         return read_table(spark, table, root).where(in_window(ds, MAX_WINDOW_DAYS))
 
-    daily = window(SILVER_USER_DAILY_EVENTS).where(F.col("event").isin(list(window_events()))).cache()
+    daily = window(SILVER_USER_DAILY_EVENTS).where(F.col("event").isin(list(window_events())))
     labels = user_labels(
         users,
         daily,
@@ -62,17 +64,18 @@ def build_labels(spark: SparkSession, root: str, ds: dt.date) -> PublicationResu
         alltime_at(spark, root, ds),
         country_lookup(spark),
         ds,
-    ).cache()
-    try:
-        problems = label_problems(labels)
-        if problems:
-            raise LabelCheckError(f"gold.user_labels {ds} not written: " + "; ".join(problems))
-        # Write-audit-publish: staged, audited with the user_labels suite, then published in one
-        # commit; a failed critical check raises PublicationBlocked and readers keep the previous ds.
-        result = write_audit_publish(spark, [(GOLD_USER_LABELS, labels)], root, ds)
-    finally:
-        labels.unpersist()
-        daily.unpersist()
+    )
+    # Write-audit-publish, the label plan computed once (the embedded engine has no cache): the
+    # rows are staged, the invariants checked on the staged rows (a broken table is never
+    # published), then audited with the user_labels suite and published in one commit; a failed
+    # critical check raises PublicationBlocked and readers keep the previous ds.
+    started, suites, bounds = utc_now(), load_suites(), load_bounds()  # a broken suite fails before any write
+    staged = stage(labels, GOLD_USER_LABELS, root, ds)
+    problems = label_problems(read_staged(spark, staged, root))
+    if problems:
+        raise LabelCheckError(f"gold.user_labels {ds} not published: " + "; ".join(problems))
+    result = audit_publish(spark, [staged], root, ds, run_id=new_run_id(ds), suites=suites, bounds=bounds,
+                           started=started)
     log.info("gold.user_labels %s published; quality report: %s", ds, result.report_path)
     return result
 
