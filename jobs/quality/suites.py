@@ -24,7 +24,6 @@ from pathlib import Path
 
 from jobs.errors import DefinitionError, did_you_mean, quote
 from jobs.located import Findings, read_located
-from jobs.quality import ge
 from jobs.quality.datasets import DATASETS, ROWS
 
 SEVERITIES = ("critical", "warning", "info")
@@ -100,7 +99,6 @@ class Check:
 
     def to_ge(self):
         """The GE expectation object (raises on an unknown type or invalid kwargs)."""
-        ge.ready()
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         config = ExpectationConfiguration(
@@ -236,7 +234,6 @@ def _parse_check(found: Findings, where: str, suite: str, position: int, raw: ob
 
 def _ge_error(found: Findings, at: tuple, where: str, check: Check, exc: Exception) -> None:
     """GE's refusal of an expectation: an unknown type (with the closest GE type), or GE's own words."""
-    ge.ready()
     from great_expectations.expectations.registry import list_registered_expectation_implementations
 
     first = str(exc).splitlines()[0]
@@ -260,7 +257,6 @@ def _ge_error(found: Findings, at: tuple, where: str, check: Check, exc: Excepti
 
 def _kwarg_names(check_type: str) -> list[str]:
     """The kwargs an expectation type accepts (its pydantic fields, less GE's own bookkeeping)."""
-    ge.ready()
     from great_expectations.expectations.registry import get_expectation_impl
 
     fields = getattr(get_expectation_impl(check_type), "__fields__", {})

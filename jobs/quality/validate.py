@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 
-from jobs.quality import ge
 from jobs.quality.suites import Check
 
 log = logging.getLogger(__name__)
@@ -35,19 +34,9 @@ class Outcome:
     error: str | None = None
 
 
-def warm_up() -> None:
-    """Starts importing Great Expectations and building the context in the background
-    (``jobs.quality.ge``): a job that will publish calls it when it starts."""
-    def build() -> None:
-        with _LOCK:
-            _batch_definition()
-
-    ge.start(build)
-
-
 @functools.cache
 def _batch_definition():
-    import great_expectations as gx  # in the warm-up thread or after ge.ready()
+    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -78,7 +67,6 @@ def run_checks(df: DataFrame, checks: Sequence[Check]) -> list[Outcome]:
 def _validate(df: DataFrame, checks: Sequence[Check], result_format: dict) -> list[Outcome]:
     if not checks:
         return []
-    ge.ready()
     import great_expectations as gx
 
     suite = gx.ExpectationSuite(name=checks[0].suite, expectations=[c.to_ge() for c in checks])
@@ -107,7 +95,6 @@ def _error(info: dict) -> str | None:
 @functools.cache
 def row_level_types() -> frozenset[str]:
     """Expectation types judged row by row: a pass on all rows is a pass on every group of rows."""
-    ge.ready()
     from great_expectations.expectations import registry
     from great_expectations.expectations.expectation import (
         ColumnMapExpectation,
